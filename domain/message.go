@@ -1,0 +1,97 @@
+package domain
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Channel is where a conversation takes place.
+type Channel string
+
+// Channels.
+const (
+	WebChat   Channel = "webchat"
+	WhatsApp  Channel = "whatsapp"
+	Messenger Channel = "messenger"
+)
+
+// Conversation is one traveller's thread on one channel. Flow, State and Data are the
+// state machine's persisted state; Version is bumped by every saved turn and is what
+// compare-and-swap saves check.
+type Conversation struct {
+	ID             int64
+	Channel        Channel
+	UserID         string // channel user id: web chat session, wa_id, PSID
+	Lang           Lang
+	LangExplicit   bool // the traveller asked for this language
+	Flow           string
+	State          string
+	Data           json.RawMessage // the flow's slots, owned by flows
+	ContentVersion int             // pinned content version, 0 = not yet pinned
+	Version        int64
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+// Inbound is one message a traveller sent, stored before it is acknowledged.
+type Inbound struct {
+	ID               int64
+	ConversationID   int64
+	Channel          Channel
+	ChannelMessageID string // wamid, mid, or the web chat client's message id
+	Text             string // free text, or the title of a tapped button
+	Payload          string // id of a tapped button or list row, empty for free text
+	ReceivedAt       time.Time
+}
+
+// OutboundKind is the channel-neutral kind of an outbound message.
+type OutboundKind string
+
+// Outbound kinds.
+const (
+	OutText     OutboundKind = "text"
+	OutChoices  OutboundKind = "choices"
+	OutDocument OutboundKind = "document"
+	OutImage    OutboundKind = "image"
+)
+
+// Choice is one option offered to the traveller: a button, a quick reply or a list row.
+type Choice struct {
+	ID          string // payload sent back when tapped
+	Title       string
+	Description string
+}
+
+// Attachment is a document or image sent to the traveller, addressed by URL.
+type Attachment struct {
+	URL      string // path relative to the public base URL, e.g. "/passes/TOKEN.pdf"
+	Filename string
+	MIME     string
+	Caption  string
+}
+
+// Outbound is one channel-neutral message for a traveller. Channels render it within
+// their limits.
+type Outbound struct {
+	ID             int64
+	ConversationID int64
+	Seq            int // order within the conversation
+	Kind           OutboundKind
+	Text           string
+	Choices        []Choice
+	Attachment     *Attachment
+	Status         DeliveryStatus
+	CreatedAt      time.Time
+}
+
+// DeliveryStatus tracks an outbound message. It only moves forward.
+type DeliveryStatus string
+
+// Delivery statuses, in order.
+const (
+	StatusQueued    DeliveryStatus = "queued"
+	StatusSent      DeliveryStatus = "sent"
+	StatusDelivered DeliveryStatus = "delivered"
+	StatusRead      DeliveryStatus = "read"
+	StatusFailed    DeliveryStatus = "failed"
+)

@@ -1,0 +1,87 @@
+package domain
+
+import (
+	"log/slog"
+	"strings"
+)
+
+// PersonName is a traveller's name as booked. It redacts itself in logs.
+type PersonName struct {
+	Given   string
+	Surname string
+	Title   string // MR, MRS, MS, MSTR, MISS; optional
+}
+
+// String returns "Given Surname".
+func (n PersonName) String() string { return strings.TrimSpace(n.Given + " " + n.Surname) }
+
+// LogValue keeps names out of logs: only initials are written.
+func (n PersonName) LogValue() slog.Value {
+	return slog.StringValue(initial(n.Given) + initial(n.Surname))
+}
+
+func initial(s string) string {
+	for _, r := range s {
+		return string(r) + "."
+	}
+	return ""
+}
+
+// MatchesSurname compares a typed surname with the booked one, ignoring case, accents,
+// spaces, hyphens and apostrophes ("o'neil" matches "ONeil", "muller" matches "Müller").
+func (n PersonName) MatchesSurname(typed string) bool {
+	a, b := FoldName(n.Surname), FoldName(typed)
+	return a != "" && a == b
+}
+
+// FoldName upper-cases a name and strips accents and separators, so that names typed
+// on any keyboard compare equal to the booked form. Letters outside Latin-1 are kept.
+func FoldName(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToUpper(s) {
+		switch {
+		case r == ' ' || r == '-' || r == '\'' || r == '’' || r == '.':
+			continue
+		case r >= 'A' && r <= 'Z':
+			b.WriteRune(r)
+		default:
+			if f, ok := foldAccent[r]; ok {
+				b.WriteString(f)
+			} else {
+				b.WriteRune(r)
+			}
+		}
+	}
+	return b.String()
+}
+
+var foldAccent = map[rune]string{
+	'À': "A", 'Á': "A", 'Â': "A", 'Ã': "A", 'Ä': "A", 'Å': "A", 'Æ': "AE", 'Ç': "C",
+	'È': "E", 'É': "E", 'Ê': "E", 'Ë': "E", 'Ì': "I", 'Í': "I", 'Î': "I", 'Ï': "I",
+	'Ñ': "N", 'Ò': "O", 'Ó': "O", 'Ô': "O", 'Õ': "O", 'Ö': "O", 'Ø': "O", 'Ù': "U",
+	'Ú': "U", 'Û': "U", 'Ü': "U", 'Ý': "Y", 'ß': "SS", 'Ÿ': "Y", 'Œ': "OE", 'Ł': "L",
+	'Ś': "S", 'Š': "S", 'Ž': "Z", 'Ź': "Z", 'Ż': "Z", 'Č': "C", 'Ć': "C", 'Ř': "R",
+	'Ě': "E", 'Ę': "E", 'Ą': "A", 'Ń': "N", 'Ő': "O", 'Ű': "U", 'İ': "I", 'Ğ': "G", 'Ş': "S",
+}
+
+// Secret is a piece of personal data (a document number, a phone number) that must not
+// appear in logs. Its String and LogValue are masked; use Reveal to read it.
+type Secret string
+
+// Reveal returns the clear value.
+func (s Secret) Reveal() string { return string(s) }
+
+// String masks all but the last two characters.
+func (s Secret) String() string { return Mask(string(s)) }
+
+// LogValue masks the value in structured logs.
+func (s Secret) LogValue() slog.Value { return slog.StringValue(Mask(string(s))) }
+
+// Mask replaces all but the last two characters with asterisks.
+func Mask(s string) string {
+	r := []rune(s)
+	if len(r) <= 2 {
+		return strings.Repeat("*", len(r))
+	}
+	return strings.Repeat("*", len(r)-2) + string(r[len(r)-2:])
+}
