@@ -21,36 +21,11 @@ type Store interface {
 	// inbound message marked processed, the transition log, the outbound messages (with
 	// their delivery jobs), boarding passes and a failed look-up if any. When the version
 	// moved, nothing is written and the error has code domain.Conflict.
-	CommitTurn(ctx context.Context, t Turn) error
+	CommitTurn(ctx context.Context, t domain.Turn) error
 	// LookupFailures counts failed booking look-ups by key since a time.
 	LookupFailures(ctx context.Context, key string, since time.Time) (int, error)
 	// FindPass returns the newest valid boarding pass of a passenger on a segment.
 	FindPass(ctx context.Context, loc domain.RecordLocator, passengerID, segmentID int64) (domain.BoardingPass, bool, error)
 	// Content returns a published content version; version 0 means the newest.
-	Content(ctx context.Context, version int) (Content, error)
-}
-
-// Turn is everything one processed inbound message produced.
-type Turn struct {
-	// Conversation is the new state. Its Version is the version that was loaded;
-	// the store saves Version+1.
-	Conversation domain.Conversation
-	InboundID    int64
-	Transitions  []Transition
-	Outbound     []domain.Outbound // Seq is assigned by the store, in slice order
-	Passes       []domain.BoardingPass
-	// LookupFailureKey, when set, records one failed booking look-up for that key.
-	LookupFailureKey string
-	At               time.Time
-}
-
-// Transition is one accepted state change, kept for audit and analytics.
-type Transition struct {
-	Flow           string
-	From           string
-	To             string
-	Event          string
-	ContentVersion int
-	Lang           domain.Lang
-	At             time.Time
+	Content(ctx context.Context, version int) (domain.ContentVersion, error)
 }

@@ -1,0 +1,39 @@
+package domain
+
+import "time"
+
+// Turn is everything one processed inbound message produced. It is committed in one
+// transaction: state, transition log, outbound messages, boarding passes.
+type Turn struct {
+	// Conversation is the new state. Its Version is the version that was loaded;
+	// the store saves Version+1 only if the stored version is still Version.
+	Conversation Conversation
+	InboundID    int64
+	Transitions  []Transition
+	Outbound     []Outbound // Seq is assigned by the store, continuing the conversation's sequence
+	Passes       []BoardingPass
+	// LookupFailureKey, when set, records one failed booking look-up for that key.
+	LookupFailureKey string
+	At               time.Time
+}
+
+// Transition is one accepted state change, kept for audit and analytics.
+type Transition struct {
+	Flow           string
+	From           string
+	To             string
+	Event          string
+	ContentVersion int
+	Lang           Lang
+	At             time.Time
+}
+
+// ContentVersion is one published, immutable version of the flows' content (texts
+// and rules), stored as the JSON document flows defines.
+type ContentVersion struct {
+	Version   int
+	Body      []byte
+	Author    string
+	Comment   string
+	CreatedAt time.Time
+}
