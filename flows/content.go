@@ -1,19 +1,27 @@
 package flows
 
-import "time"
+import (
+	"embed"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/skybridge/skybridge/domain"
+)
 
 // Content is one immutable, published version of what staff configure: the
 // traveller-facing texts of every flow in every language, and the business rules.
 // The flow graphs themselves are code; content is data (DESIGN decision 1).
 type Content struct {
-	Version   int
-	Author    string
-	Comment   string
-	CreatedAt time.Time
+	Version int `json:"-"`
 	// Messages maps language → message key → template. Templates use named
 	// placeholders in braces: "Hello {name}".
-	Messages map[string]map[string]string `json:"messages"`
-	Rules    Rules                        `json:"rules"`
+	Messages map[domain.Lang]map[string]string `json:"messages"`
+	Rules    Rules                             `json:"rules"`
 }
 
 // Rules are the business rules staff can tune.
@@ -29,10 +37,184 @@ type Rules struct {
 	// traveller out of look-ups for the rest of that window.
 	MaxLookupFailures   int `json:"max_lookup_failures"`
 	LookupWindowMinutes int `json:"lookup_window_minutes"`
+	// AirlineName is shown in greetings.
+	AirlineName string `json:"airline_name"`
 }
 
 // CarrierRules overrides the check-in window for one airline.
 type CarrierRules struct {
 	CheckInOpensHours  float64 `json:"checkin_opens_hours"`
 	CheckInClosesHours float64 `json:"checkin_closes_hours"`
+}
+
+// Policy returns the check-in window for a carrier.
+func (r Rules) Policy(c domain.CarrierCode) domain.CheckInPolicy {
+	open, closeH := r.CheckInOpensHours, r.CheckInClosesHours
+	if cr, ok := r.Carriers[string(c)]; ok {
+		open, closeH = cr.CheckInOpensHours, cr.CheckInClosesHours
+	}
+	p := domain.DefaultCheckInPolicy
+	if open > 0 {
+		p.Opens = time.Duration(open * float64(time.Hour))
+	}
+	if closeH > 0 {
+		p.Closes = time.Duration(closeH * float64(time.Hour))
+	}
+	return p
+}
+
+//go:embed content/*.json
+var defaultContent embed.FS
+
+// DefaultContent returns the content shipped with the binary: rules.json and one
+// catalogue per language (en.json, fr.json, …). It is published as version 1 of a new
+// database.
+func DefaultContent() (Content, error) {
+	c := Content{Messages: map[domain.Lang]map[string]string{}}
+	entries, err := fs.ReadDir(defaultContent, "content")
+	if err != nil {
+		return c, fmt.Errorf("default content: %w", err)
+	}
+	for _, e := range entries {
+		b, err := defaultContent.ReadFile(path.Join("content", e.Name()))
+		if err != nil {
+			return c, fmt.Errorf("default content: %w", err)
+		}
+		name := strings.TrimSuffix(e.Name(), ".json")
+		if name == "rules" {
+			if err := json.Unmarshal(b, &c.Rules); err != nil {
+				return c, fmt.Errorf("default content %s: %w", e.Name(), err)
+			}
+			continue
+		}
+		m := map[string]string{}
+		if err := json.Unmarshal(b, &m); err != nil {
+			return c, fmt.Errorf("default content %s: %w", e.Name(), err)
+		}
+		c.Messages[domain.Lang(name)] = m
+	}
+	return c, nil
+}
+
+// MarshalContent encodes content for the store.
+func MarshalContent(c Content) ([]byte, error) { return json.Marshal(c) }
+
+// ParseContent decodes a stored content version.
+func ParseContent(v domain.ContentVersion) (Content, error) {
+	var c Content
+	if err := json.Unmarshal(v.Body, &c); err != nil {
+		return c, fmt.Errorf("parse content version %d: %w", v.Version, err)
+	}
+	c.Version = v.Version
+	return c, nil
+}
+
+// Problem is one reason a content version cannot be published.
+type Problem struct {
+	Lang    domain.Lang
+	Key     string
+	Message string
+}
+
+func (p Problem) String() string {
+	if p.Lang == "" {
+		return p.Key + ": " + p.Message
+	}
+	return string(p.Lang) + "." + p.Key + ": " + p.Message
+}
+
+// Validate checks that every message key the flows use exists in every enabled
+// language, that each template only uses the placeholders its key provides, and
+// that rules are in range.
+func (c Content) Validate(langs []domain.Lang) []Problem {
+	var out []Problem
+	for _, l := range langs {
+		m, ok := c.Messages[l]
+		if !ok {
+			out = append(out, Problem{Lang: l, Key: "*", Message: "no catalogue for this language"})
+			continue
+		}
+		for key, allowed := range messageKeys {
+			tpl, ok := m[key]
+			if !ok || strings.TrimSpace(tpl) == "" {
+				out = append(out, Problem{Lang: l, Key: key, Message: "missing translation"})
+				continue
+			}
+			for _, ph := range placeholders(tpl) {
+				if !contains(allowed, ph) {
+					out = append(out, Problem{Lang: l, Key: key, Message: fmt.Sprintf("unknown placeholder {%s}", ph)})
+				}
+			}
+		}
+	}
+	r := c.Rules
+	if r.CheckInOpensHours <= r.CheckInClosesHours || r.CheckInOpensHours > 168 || r.CheckInClosesHours < 0 {
+		out = append(out, Problem{Key: "rules.checkin", Message: "check-in must open before it closes, at most 7 days ahead"})
+	}
+	if r.MaxLookupFailures < 1 || r.LookupWindowMinutes < 1 {
+		out = append(out, Problem{Key: "rules.lookup", Message: "look-up limits must be positive"})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
+	return out
+}
+
+func placeholders(tpl string) []string {
+	var out []string
+	for {
+		i := strings.IndexByte(tpl, '{')
+		if i < 0 {
+			return out
+		}
+		j := strings.IndexByte(tpl[i:], '}')
+		if j < 0 {
+			return out
+		}
+		out = append(out, tpl[i+1:i+j])
+		tpl = tpl[i+j+1:]
+	}
+}
+
+func contains(xs []string, x string) bool {
+	for _, s := range xs {
+		if s == x {
+			return true
+		}
+	}
+	return false
+}
+
+// Text renders a message in a language, falling back to English and then to the key
+// itself so that a missing translation never breaks a conversation.
+func (c Content) Text(lang domain.Lang, key string, args map[string]string) string {
+	tpl, ok := c.Messages[lang][key]
+	if !ok {
+		tpl, ok = c.Messages[domain.DefaultLang][key]
+	}
+	if !ok {
+		return key
+	}
+	if len(args) == 0 {
+		return tpl
+	}
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(tpl, '{')
+		if i < 0 {
+			b.WriteString(tpl)
+			return b.String()
+		}
+		j := strings.IndexByte(tpl[i:], '}')
+		if j < 0 {
+			b.WriteString(tpl)
+			return b.String()
+		}
+		b.WriteString(tpl[:i])
+		name := tpl[i+1 : i+j]
+		if v, ok := args[name]; ok {
+			b.WriteString(v)
+		} else {
+			b.WriteString(tpl[i : i+j+1])
+		}
+		tpl = tpl[i+j+1:]
+	}
 }

@@ -1,0 +1,367 @@
+package flows
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/skybridge/skybridge/domain"
+	"github.com/skybridge/skybridge/domain/bcbp"
+)
+
+// prepareSeatQueue lists every passenger with a seat on every chosen segment.
+func (t *Turn) prepareSeatQueue() {
+	_, by := t.eligibleBySegment()
+	s := t.Slots
+	s.SeatQ, s.SeatIdx, s.Picking = nil, 0, false
+	s.Seats = map[string]string{}
+	for _, seg := range s.Segments {
+		for _, id := range s.Selected {
+			p, _ := t.Booking.Passenger(id)
+			if p.Type == domain.Infant || !containsID(by[seg], id) {
+				continue
+			}
+			s.SeatQ = append(s.SeatQ, SeatSlot{SegmentID: seg, PassengerID: id})
+			s.Seats[seatKey(seg, id)] = t.Booking.AssignedSeat(id, seg)
+		}
+	}
+}
+
+func enterChooseSeat(t *Turn) {
+	s := t.Slots
+	if s.SeatIdx >= len(s.SeatQ) {
+		return
+	}
+	slot := s.SeatQ[s.SeatIdx]
+	seg, _ := t.Booking.Segment(slot.SegmentID)
+	pax, _ := t.Booking.Passenger(slot.PassengerID)
+	current := s.Seats[seatKey(slot.SegmentID, slot.PassengerID)]
+	if s.Picking {
+		var choices []domain.Choice
+		for _, seat := range t.suggestSeats(seg, pax) {
+			choices = append(choices, domain.Choice{ID: "seat:" + seat.Code, Title: seat.Code, Description: t.seatDescription(seat)})
+		}
+		t.Ask(t.T("seat.pick", "name", pax.Name.String(), "flight", seg.Flight.Number.String()), choices...)
+		return
+	}
+	if current == "" {
+		t.Ask(t.T("seat.none", "name", pax.Name.String(), "flight", seg.Flight.Number.String()),
+			t.Choice("seat:keep", "seat.assign_for_me"),
+			t.Choice("seat:pick", "seat.choose_another"))
+		return
+	}
+	t.Ask(t.T("seat.current", "name", pax.Name.String(), "flight", seg.Flight.Number.String(), "seat", current),
+		t.Choice("seat:keep", "seat.keep", "seat", current),
+		t.Choice("seat:pick", "seat.choose_another"))
+}
+
+func (t *Turn) seatDescription(s domain.Seat) string {
+	var parts []string
+	if s.Window {
+		parts = append(parts, t.T("seat.window"))
+	}
+	if s.Aisle {
+		parts = append(parts, t.T("seat.aisle"))
+	}
+	if s.ExitRow {
+		parts = append(parts, t.T("seat.exit_row"))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// suggestSeats offers up to nine free seats of the passenger's cabin, windows and
+// aisles first, front to back, skipping seats other passengers of this check-in took.
+func (t *Turn) suggestSeats(seg domain.Segment, pax domain.Passenger) []domain.Seat {
+	taken := t.seatsTakenHere(seg.ID, pax.ID)
+	var free []domain.Seat
+	for _, seat := range t.SeatMaps[seg.Flight.ID].FreeIn(seg.Cabin) {
+		if taken[seat.Code] || (seat.ExitRow && pax.Type != domain.Adult) {
+			continue
+		}
+		free = append(free, seat)
+	}
+	sort.SliceStable(free, func(i, j int) bool {
+		wi, wj := free[i].Window || free[i].Aisle, free[j].Window || free[j].Aisle
+		if wi != wj {
+			return wi
+		}
+		return free[i].Row < free[j].Row
+	})
+	if len(free) > 9 {
+		free = free[:9]
+	}
+	return free
+}
+
+func (t *Turn) seatsTakenHere(segID, paxID int64) map[string]bool {
+	taken := map[string]bool{}
+	for _, q := range t.Slots.SeatQ {
+		if q.SegmentID == segID && q.PassengerID != paxID {
+			if c := t.Slots.Seats[seatKey(q.SegmentID, q.PassengerID)]; c != "" {
+				taken[c] = true
+			}
+		}
+	}
+	return taken
+}
+
+func handleChooseSeat(t *Turn) Event {
+	s := t.Slots
+	if s.SeatIdx >= len(s.SeatQ) {
+		return "seats_done"
+	}
+	slot := s.SeatQ[s.SeatIdx]
+	seg, _ := t.Booking.Segment(slot.SegmentID)
+	pax, _ := t.Booking.Passenger(slot.PassengerID)
+	key := seatKey(slot.SegmentID, slot.PassengerID)
+	p := t.In.Payload
+	code := ""
+	switch {
+	case p == "seat:keep" || (!s.Picking && t.U.Intent == domain.IntentYes):
+		return t.nextSeat()
+	case p == "seat:pick" || (!s.Picking && t.U.Intent == domain.IntentNo):
+		s.Picking = true
+		return "pick_seat"
+	case strings.HasPrefix(p, "seat:"):
+		code = strings.TrimPrefix(p, "seat:")
+	default:
+		if e, ok := t.U.First(domain.EntitySeat); ok {
+			code = e.Normalized
+		}
+	}
+	if code == "" {
+		return ""
+	}
+	code, err := domain.ParseSeatCode(code)
+	if err != nil {
+		t.Say("seat.unknown", "seat", code)
+		s.Picking = true
+		return "pick_seat"
+	}
+	seat, ok := t.SeatMaps[seg.Flight.ID].Seat(code)
+	switch {
+	case !ok || seat.Cabin != seg.Cabin:
+		t.Say("seat.unknown", "seat", code)
+	case seat.ExitRow && pax.Type != domain.Adult:
+		t.Say("seat.exit_child", "seat", code)
+	case (!seat.Free && code != t.Booking.AssignedSeat(pax.ID, seg.ID)) || t.seatsTakenHere(seg.ID, pax.ID)[code]:
+		t.Say("seat.taken", "seat", code)
+	default:
+		s.Seats[key] = code
+		return t.nextSeat()
+	}
+	s.Picking = true
+	return "pick_seat"
+}
+
+func (t *Turn) nextSeat() Event {
+	s := t.Slots
+	s.SeatIdx++
+	s.Picking = false
+	if s.SeatIdx >= len(s.SeatQ) {
+		return "seats_done"
+	}
+	return "pick_seat"
+}
+
+// ---- confirmation and check-in ----
+
+func enterConfirm(t *Turn) {
+	var lines []string
+	_, by := t.eligibleBySegment()
+	for _, segID := range t.Slots.Segments {
+		seg, _ := t.Booking.Segment(segID)
+		lines = append(lines, "✈ "+t.describeFlight(seg))
+		for _, id := range t.Slots.Selected {
+			if !containsID(by[segID], id) {
+				continue
+			}
+			p, _ := t.Booking.Passenger(id)
+			seat := t.Slots.Seats[seatKey(segID, id)]
+			switch {
+			case p.Type == domain.Infant:
+				seat = t.T("seat.on_lap")
+			case seat == "" && t.Slots.Seats != nil:
+				seat = t.T("seat.assigned_at_checkin")
+			case seat == "":
+				seat = t.Booking.AssignedSeat(id, segID)
+				if seat == "" {
+					seat = t.T("seat.assigned_at_checkin")
+				}
+			}
+			lines = append(lines, "   • "+t.paxName(p)+" — "+seat)
+		}
+	}
+	choices := []domain.Choice{t.Choice("yes", "confirm.yes")}
+	if t.Content.Rules.SeatChoice {
+		choices = append(choices, t.Choice("confirm:seats", "confirm.change_seats"))
+	}
+	choices = append(choices, t.Choice("no", "confirm.cancel"))
+	t.Ask(t.T("confirm.summary")+"\n"+strings.Join(lines, "\n"), choices...)
+}
+
+func handleConfirm(t *Turn) Event {
+	switch {
+	case t.In.Payload == "confirm:seats" && t.Content.Rules.SeatChoice:
+		t.prepareSeatQueue()
+		return "change_seats"
+	case t.U.Intent == domain.IntentYes:
+		return "confirm"
+	case t.U.Intent == domain.IntentNo:
+		return "cancel"
+	}
+	return ""
+}
+
+// checkInEffect calls the booking system once per segment. The idempotency key is
+// derived from the inbound message, so a retried turn repeats the same request and
+// the booking system answers it without checking in twice.
+func checkInEffect(ctx context.Context, t *Turn) (Event, error) {
+	_, by := t.eligibleBySegment()
+	var all []domain.CheckIn
+	for _, segID := range t.Slots.Segments {
+		req := domain.CheckInRequest{
+			IdempotencyKey: fmt.Sprintf("checkin:%d:%d:%d", t.Conv.ID, t.In.ID, segID),
+			Locator:        domain.RecordLocator(t.Slots.Locator),
+			SegmentID:      segID,
+		}
+		for _, id := range t.Slots.Selected {
+			if !containsID(by[segID], id) {
+				continue
+			}
+			pc := domain.PassengerCheckIn{PassengerID: id, Seat: t.Slots.Seats[seatKey(segID, id)], DangerousGoodsAck: t.Slots.DGAck}
+			if d := t.Slots.Docs[paxKey(id)]; d != nil {
+				doc := d.document()
+				pc.Document = &doc
+			}
+			req.Passengers = append(req.Passengers, pc)
+		}
+		if len(req.Passengers) == 0 {
+			continue
+		}
+		got, err := t.e.bookings.CheckIn(ctx, req)
+		switch {
+		case err == nil:
+			all = append(all, got...)
+		case domain.IsCode(err, domain.Conflict) && len(all) == 0:
+			t.Say("checkin.seat_conflict")
+			t.e.load(ctx, t, &StateDef{NeedsSeatMap: true})
+			t.prepareSeatQueue()
+			return "seat_taken", nil
+		case domain.IsCode(err, domain.Unavailable) && len(all) == 0:
+			t.Say("error.unavailable")
+			return "checkin_unavailable", nil
+		default:
+			t.e.log.Warn("check-in refused", "conversation", t.Conv.ID, "err", err)
+			t.issuePasses(all)
+			return "checkin_failed", nil
+		}
+	}
+	// Re-read the booking so that passes carry what the booking system recorded.
+	if b, err := t.e.bookings.FindBooking(ctx, domain.RecordLocator(t.Slots.Locator)); err == nil {
+		t.Booking = &b
+	}
+	if err := t.issuePasses(all); err != nil {
+		return "", err
+	}
+	t.Say("checkin.done", "count", fmt.Sprint(len(t.passesToSend)))
+	return "checked_in", nil
+}
+
+// resendPasses sends again the boarding passes of everyone on the booking who is
+// checked in on an active segment, reusing the passes already issued.
+func resendPasses(ctx context.Context, t *Turn) (Event, error) {
+	var fresh []domain.CheckIn
+	for _, o := range t.options() {
+		if o.Status != domain.AlreadyCheckedIn {
+			continue
+		}
+		bp, ok, err := t.e.store.FindPass(ctx, t.Booking.Locator, o.PassengerID, o.SegmentID)
+		if err != nil {
+			return "", err
+		}
+		if ok {
+			t.passesToSend = append(t.passesToSend, bp)
+			continue
+		}
+		c, _ := t.Booking.CheckInOf(o.PassengerID, o.SegmentID)
+		fresh = append(fresh, c)
+	}
+	if err := t.issuePasses(fresh); err != nil {
+		return "", err
+	}
+	t.Say("checkin.already_checked_in")
+	return "passes_sent", nil
+}
+
+// issuePasses builds one boarding pass per check-in, with its BCBP barcode data.
+func (t *Turn) issuePasses(cs []domain.CheckIn) error {
+	for _, c := range cs {
+		seg, ok1 := t.Booking.Segment(c.SegmentID)
+		pax, ok2 := t.Booking.Passenger(c.PassengerID)
+		if !ok1 || !ok2 {
+			continue
+		}
+		f := seg.Flight
+		bp := domain.BoardingPass{
+			Token: newToken(), Locator: t.Booking.Locator, PassengerID: pax.ID, SegmentID: seg.ID,
+			Name: pax.Name, PaxType: pax.Type, Flight: f.Number, Origin: f.Origin, Destination: f.Destination,
+			Departure: f.Departure, BoardingTime: f.BoardingTime(), Gate: f.Gate, Terminal: f.Terminal,
+			Cabin: seg.Cabin, BookingClass: seg.BookingClass, Seat: c.Seat, Sequence: c.Sequence,
+			TicketNumber: pax.TicketNumber, IssuedAt: t.Now, Valid: true,
+		}
+		if pax.Type == domain.Infant && bp.Seat == "" {
+			bp.Seat = "INF"
+		}
+		code, err := bcbp.Encode(bp)
+		if err != nil {
+			return fmt.Errorf("issue boarding pass: %w", err)
+		}
+		bp.BCBP = code
+		t.passes = append(t.passes, bp)
+		t.passesToSend = append(t.passesToSend, bp)
+	}
+	return nil
+}
+
+func enterCheckedIn(t *Turn) {
+	if len(t.passesToSend) == 0 {
+		t.Say("checkin.no_passes")
+		return
+	}
+	for _, bp := range t.passesToSend {
+		caption := t.T("pass.caption", "name", bp.Name.String(), "flight", bp.Flight.String(),
+			"from", string(bp.Origin.Code), "to", string(bp.Destination.Code), "seat", bp.Seat,
+			"departure", t.FormatTime(bp.Departure, bp.Origin.Location),
+			"boarding", bp.BoardingTime.In(locOr(bp.Origin.Location)).Format("15:04"))
+		if bp.Gate != "" {
+			caption += "\n" + t.T("pass.gate", "gate", bp.Gate)
+		}
+		t.out = append(t.out,
+			domain.Outbound{Kind: domain.OutImage, Text: caption, Attachment: &domain.Attachment{
+				URL: "/passes/" + bp.Token + ".png", Filename: passFilename(bp, "png"), MIME: "image/png", Caption: caption}},
+			domain.Outbound{Kind: domain.OutDocument, Attachment: &domain.Attachment{
+				URL: "/passes/" + bp.Token + ".pdf", Filename: passFilename(bp, "pdf"), MIME: "application/pdf",
+				Caption: t.T("pass.pdf_caption", "name", bp.Name.String(), "flight", bp.Flight.String())}})
+	}
+	t.Say("checkin.goodbye")
+}
+
+func passFilename(bp domain.BoardingPass, ext string) string {
+	return fmt.Sprintf("boarding-pass-%s-%s-%s.%s", bp.Flight, bp.Origin.Code, strings.ToLower(domain.FoldName(bp.Name.Surname)), ext)
+}
+
+func enterNotEligible(t *Turn) {
+	t.Say("checkin.nothing_to_check_in", "locator", t.Slots.Locator)
+	t.explainIneligible(false)
+	t.menu()
+}
+
+func locOr(l *time.Location) *time.Location {
+	if l == nil {
+		return time.UTC
+	}
+	return l
+}

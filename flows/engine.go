@@ -1,0 +1,498 @@
+package flows
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/looplab/fsm"
+
+	"github.com/skybridge/skybridge/domain"
+)
+
+// Engine runs conversations: one inbound message at a time per conversation, each
+// turn committed atomically by the store.
+type Engine struct {
+	store    Store
+	nlu      Understander
+	bookings domain.BookingSystem
+	now      func() time.Time
+	log      *slog.Logger
+	flows    map[string]*Flow
+	langs    []domain.Lang
+
+	mu      sync.RWMutex
+	content map[int]Content // published versions are immutable, so caching is safe
+}
+
+// Config wires an engine.
+type Config struct {
+	Store    Store
+	NLU      Understander
+	Bookings domain.BookingSystem
+	Now      func() time.Time
+	Log      *slog.Logger
+	// Langs are the languages the airline serves; the first is the fallback.
+	Langs []domain.Lang
+}
+
+// NewEngine builds an engine with the built-in flows.
+func NewEngine(c Config) (*Engine, error) {
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Log == nil {
+		c.Log = slog.New(slog.DiscardHandler)
+	}
+	if len(c.Langs) == 0 {
+		c.Langs = domain.Languages
+	}
+	e := &Engine{store: c.Store, nlu: c.NLU, bookings: c.Bookings, now: c.Now, log: c.Log,
+		langs: c.Langs, content: map[int]Content{}, flows: map[string]*Flow{}}
+	for _, f := range Flows() {
+		if err := f.Check(); err != nil {
+			return nil, err
+		}
+		e.flows[f.Name] = f
+	}
+	return e, nil
+}
+
+// Flows returns the definitions of the built-in flows.
+func Flows() []*Flow { return []*Flow{checkInFlow(), handoffFlow()} }
+
+// maxTurnsPerJob bounds one Process call so that a flood in one conversation cannot
+// starve the others; the queue calls Process again for the rest.
+const maxTurnsPerJob = 50
+
+// ErrMore means Process stopped with messages still waiting; the caller should run it
+// again.
+var ErrMore = errors.New("more inbound messages waiting")
+
+// Process handles every waiting inbound message of a conversation, oldest first, each
+// in its own committed turn. A compare-and-swap conflict (another worker committed a
+// turn of this conversation meanwhile) returns an error with code domain.Conflict;
+// the caller retries and nothing was written.
+func (e *Engine) Process(ctx context.Context, conversationID int64) error {
+	for i := 0; i < maxTurnsPerJob; i++ {
+		in, ok, err := e.store.NextInbound(ctx, conversationID)
+		if err != nil {
+			return fmt.Errorf("process conversation %d: %w", conversationID, err)
+		}
+		if !ok {
+			return nil
+		}
+		conv, err := e.store.Conversation(ctx, conversationID)
+		if err != nil {
+			return fmt.Errorf("process conversation %d: %w", conversationID, err)
+		}
+		turn, err := e.Turn(ctx, conv, in)
+		if err != nil {
+			return fmt.Errorf("process conversation %d: %w", conversationID, err)
+		}
+		if err := e.store.CommitTurn(ctx, turn); err != nil {
+			return fmt.Errorf("process conversation %d: %w", conversationID, err)
+		}
+	}
+	return ErrMore
+}
+
+// Turn computes the outcome of one inbound message without saving it. Errors are
+// only returned for failures that a retry may cure (loading content); everything a
+// traveller can cause, and every failing booking-system call, ends in a reply.
+func (e *Engine) Turn(ctx context.Context, conv domain.Conversation, in domain.Inbound) (turn domain.Turn, err error) {
+	// A conversation keeps the content version its current flow started with; an idle
+	// one takes the newest published version for whatever it starts next.
+	version := conv.ContentVersion
+	if conv.Flow == "" {
+		version = 0
+	}
+	content, err := e.contentFor(ctx, version)
+	if err != nil {
+		return turn, err
+	}
+	t := &Turn{Conv: conv, In: in, Content: content, Now: e.now(), e: e, SeatMaps: map[int64]domain.SeatMap{}}
+	t.Conv.ContentVersion = content.Version
+	t.loadSlots()
+	t.Lang = conv.Lang
+	if !t.Lang.Supported() {
+		t.Lang = e.langs[0]
+	}
+
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				e.log.Error("turn panicked", "conversation", conv.ID, "flow", conv.Flow, "state", conv.State,
+					"err", fmt.Sprint(r), "stack", string(debug.Stack()))
+				t.out = nil
+				t.passes = nil
+				t.endFlow("panic")
+				t.Say("error.internal")
+				t.menu()
+			}
+		}()
+		e.run(ctx, t)
+	}()
+
+	data, err := json.Marshal(t.Slots)
+	if err != nil {
+		return turn, fmt.Errorf("turn: encode slots: %w", err)
+	}
+	t.Conv.Data = data
+	t.Conv.Lang = t.Lang
+	now := t.Now
+	for i := range t.out {
+		t.out[i].ConversationID = conv.ID
+		t.out[i].Status = domain.StatusQueued
+		t.out[i].CreatedAt = now
+	}
+	turn = domain.Turn{
+		Conversation: t.Conv,
+		InboundID:    in.ID,
+		Transitions:  t.transitions,
+		Outbound:     t.out,
+		Passes:       t.passes,
+		At:           now,
+	}
+	if t.lookupFailure {
+		turn.LookupFailureKey = lookupKey(conv)
+	}
+	return turn, nil
+}
+
+func lookupKey(c domain.Conversation) string { return string(c.Channel) + ":" + c.UserID }
+
+// run is one turn: language, global intents, then the current state.
+func (e *Engine) run(ctx context.Context, t *Turn) {
+	e.understand(t)
+	if t.U.Intent == domain.IntentChangeLanguage {
+		if l, ok := t.U.First(domain.EntityLanguage); ok && domain.Lang(l.Normalized).Supported() {
+			t.Lang = domain.Lang(l.Normalized)
+			t.Conv.LangExplicit = true
+			t.Say("language.changed")
+			e.reprompt(ctx, t)
+			return
+		}
+	}
+	switch t.U.Intent {
+	case domain.IntentStartOver:
+		t.endFlow("start_over")
+		t.Say("start_over.done")
+		t.menu()
+		return
+	case domain.IntentHuman:
+		if t.Conv.Flow != "handoff" {
+			e.start(ctx, t, "handoff")
+			return
+		}
+	case domain.IntentHelp:
+		t.Say(helpKey(t.Conv.Flow))
+		e.reprompt(ctx, t)
+		return
+	}
+	if t.Conv.Flow == "" {
+		e.route(ctx, t)
+		return
+	}
+	f, ok := e.flows[t.Conv.Flow]
+	if !ok {
+		t.endFlow("unknown_flow")
+		e.route(ctx, t)
+		return
+	}
+	def, ok := f.States[State(t.Conv.State)]
+	if !ok || def.Handle == nil {
+		// A state that no longer exists (or a transient one left by a crash) must
+		// not wedge the traveller: start the flow again.
+		t.endFlow("unknown_state")
+		e.start(ctx, t, f.Name)
+		return
+	}
+	if !e.load(ctx, t, def) {
+		return
+	}
+	before := t.said()
+	ev := def.Handle(t)
+	if ev == "" {
+		if t.said() == before {
+			t.Say("not_understood")
+		}
+		e.enter(ctx, t, f, def)
+		return
+	}
+	e.fire(ctx, t, f, ev)
+}
+
+// understand runs the classifier and applies language and payload conventions.
+func (e *Engine) understand(t *Turn) {
+	text := strings.TrimSpace(t.In.Text)
+	if e.nlu != nil && text != "" && t.In.Payload == "" {
+		t.U = e.nlu.Understand(text, t.Conv.Lang)
+	}
+	switch p := t.In.Payload; {
+	case strings.HasPrefix(p, "intent:"):
+		t.U = domain.Understanding{Intent: domain.Intent(strings.TrimPrefix(p, "intent:")), Confidence: 1}
+	case strings.HasPrefix(p, "lang:"):
+		t.U = domain.Understanding{Intent: domain.IntentChangeLanguage, Confidence: 1,
+			Entities: []domain.Entity{{Type: domain.EntityLanguage, Normalized: strings.TrimPrefix(p, "lang:")}}}
+	case p == "yes":
+		t.U.Intent = domain.IntentYes
+	case p == "no":
+		t.U.Intent = domain.IntentNo
+	}
+	// Answer in the language the traveller writes in: switch on confident detection,
+	// but keep an explicitly chosen language unless the evidence is strong.
+	if l := t.U.Lang; l != "" && l != t.Lang && e.serves(l) {
+		words := len(strings.Fields(text))
+		if t.Conv.Lang == "" || (!t.Conv.LangExplicit && t.U.LangConfidence >= 0.6) ||
+			(t.Conv.LangExplicit && t.U.LangConfidence >= 0.9 && words >= 4) {
+			t.Lang = l
+			t.Conv.LangExplicit = false
+		}
+	}
+}
+
+func (e *Engine) serves(l domain.Lang) bool {
+	for _, s := range e.langs {
+		if s == l {
+			return true
+		}
+	}
+	return false
+}
+
+// route starts a flow from an idle conversation.
+func (e *Engine) route(ctx context.Context, t *Turn) {
+	_, hasLoc := t.U.First(domain.EntityLocator)
+	switch {
+	case t.U.Intent == domain.IntentCheckIn, t.U.Intent == domain.IntentBoardingPass:
+		t.Slots.Goal = string(t.U.Intent)
+		e.start(ctx, t, "checkin")
+	case hasLoc && t.U.Intent == domain.IntentNone:
+		// A booking reference on its own: the traveller wants something done with
+		// their booking; check-in is what this assistant does with one.
+		t.Slots.Goal = string(domain.IntentCheckIn)
+		e.start(ctx, t, "checkin")
+	case t.U.Intent == domain.IntentGreeting:
+		t.Say("greeting", "airline", t.Content.Rules.AirlineName)
+		t.menu()
+	case t.U.Intent == domain.IntentThanks:
+		t.Say("thanks")
+	case t.U.Intent == domain.IntentHelp:
+		t.Say("help.idle")
+		t.menu()
+	case t.U.Intent == domain.IntentYes, t.U.Intent == domain.IntentNo:
+		t.menu()
+	default:
+		t.Say("not_understood.idle")
+		t.menu()
+	}
+}
+
+// menu offers what the assistant can do.
+func (t *Turn) menu() {
+	t.Ask(t.T("menu.prompt"),
+		t.Choice("intent:check_in", "menu.check_in"),
+		t.Choice("intent:boarding_pass", "menu.boarding_pass"),
+		t.Choice("intent:human", "menu.human"))
+}
+
+func helpKey(flow string) string {
+	if flow == "" {
+		return "help.idle"
+	}
+	return "help." + flow
+}
+
+// start enters a flow's initial state.
+func (e *Engine) start(ctx context.Context, t *Turn, name string) {
+	f := e.flows[name]
+	goal := t.Slots.Goal
+	*t.Slots = Slots{Goal: goal}
+	t.Conv.Flow, t.Conv.State = name, string(idle)
+	e.fire(ctx, t, f, startEvent)
+}
+
+// fire moves the flow by ev, runs effects of transient states, and renders the state
+// it comes to rest in.
+func (e *Engine) fire(ctx context.Context, t *Turn, f *Flow, ev Event) {
+	for hops := 0; hops < 20; hops++ {
+		from := State(t.Conv.State)
+		m := f.machine(from)
+		err := m.Event(ctx, string(ev))
+		var noTransition fsm.NoTransitionError
+		switch {
+		case errors.As(err, &noTransition):
+			// A self-loop: stay, and ask again.
+		case err != nil:
+			e.log.Error("event not allowed", "conversation", t.Conv.ID, "flow", f.Name, "state", from, "event", ev, "err", err)
+			t.Say("not_understood")
+		}
+		to := State(m.Current())
+		t.record(f.Name, from, to, ev)
+		t.Conv.State = string(to)
+		def := f.States[to]
+		if def == nil {
+			t.endFlow("undefined_state")
+			t.Say("error.internal")
+			return
+		}
+		if !e.load(ctx, t, def) {
+			return
+		}
+		if def.Effect == nil || to == from {
+			e.enter(ctx, t, f, def)
+			return
+		}
+		if def.Enter != nil {
+			def.Enter(t)
+		}
+		next, err := def.Effect(ctx, t)
+		if err != nil {
+			e.log.Error("effect failed", "conversation", t.Conv.ID, "flow", f.Name, "state", to, "err", err)
+			t.endFlow("effect_failed")
+			t.Say("error.internal")
+			t.menu()
+			return
+		}
+		ev = next
+	}
+	e.log.Error("flow did not come to rest", "conversation", t.Conv.ID, "flow", f.Name, "state", t.Conv.State)
+	t.endFlow("loop")
+	t.Say("error.internal")
+}
+
+// enter renders a state and ends the flow if it is final.
+func (e *Engine) enter(ctx context.Context, t *Turn, f *Flow, def *StateDef) {
+	if def.Enter != nil {
+		def.Enter(t)
+	}
+	if def.Final {
+		t.Conv.Flow, t.Conv.State = "", ""
+		*t.Slots = Slots{}
+	}
+}
+
+// reprompt asks the current question again (after a digression such as help or a
+// language change).
+func (e *Engine) reprompt(ctx context.Context, t *Turn) {
+	f, ok := e.flows[t.Conv.Flow]
+	if !ok {
+		t.menu()
+		return
+	}
+	def, ok := f.States[State(t.Conv.State)]
+	if !ok || def.Enter == nil || def.Effect != nil {
+		t.menu()
+		return
+	}
+	if !e.load(ctx, t, def) {
+		return
+	}
+	def.Enter(t)
+}
+
+// load fetches what a state needs. A booking system that does not answer gets the
+// traveller an honest "try again shortly" and leaves the conversation where it was.
+func (e *Engine) load(ctx context.Context, t *Turn, def *StateDef) bool {
+	if (def.NeedsBooking || def.NeedsSeatMap) && t.Booking == nil && t.Slots.Locator != "" {
+		b, err := e.bookings.FindBooking(ctx, domain.RecordLocator(t.Slots.Locator))
+		if err != nil {
+			return e.unavailable(t, err)
+		}
+		t.Booking = &b
+	}
+	if def.NeedsSeatMap && t.Booking != nil {
+		for _, segID := range t.Slots.Segments {
+			seg, ok := t.Booking.Segment(segID)
+			if !ok {
+				continue
+			}
+			if _, ok := t.SeatMaps[seg.Flight.ID]; ok {
+				continue
+			}
+			m, err := e.bookings.SeatMap(ctx, seg.Flight.ID)
+			if err != nil {
+				return e.unavailable(t, err)
+			}
+			t.SeatMaps[seg.Flight.ID] = m
+		}
+	}
+	return true
+}
+
+func (e *Engine) unavailable(t *Turn, err error) bool {
+	e.log.Warn("booking system call failed", "conversation", t.Conv.ID, "flow", t.Conv.Flow, "state", t.Conv.State, "err", err)
+	if domain.IsCode(err, domain.NotFound) {
+		t.endFlow("booking_gone")
+		t.Say("error.booking_gone")
+		t.menu()
+		return false
+	}
+	t.Say("error.unavailable")
+	return false
+}
+
+func (t *Turn) record(flow string, from, to State, ev Event) {
+	t.transitions = append(t.transitions, domain.Transition{
+		Flow: flow, From: string(from), To: string(to), Event: string(ev),
+		ContentVersion: t.Content.Version, Lang: t.Lang, At: t.Now,
+	})
+}
+
+// endFlow abandons the current flow, logging why in the transition log.
+func (t *Turn) endFlow(reason string) {
+	if t.Conv.Flow != "" {
+		t.record(t.Conv.Flow, State(t.Conv.State), "", Event("abandon:"+reason))
+	}
+	t.Conv.Flow, t.Conv.State = "", ""
+	*t.Slots = Slots{}
+}
+
+// contentFor returns the pinned content version, or the newest for a conversation
+// that has none pinned yet.
+func (e *Engine) contentFor(ctx context.Context, version int) (Content, error) {
+	if version > 0 {
+		e.mu.RLock()
+		c, ok := e.content[version]
+		e.mu.RUnlock()
+		if ok {
+			return c, nil
+		}
+	}
+	v, err := e.store.Content(ctx, version)
+	if err != nil {
+		return Content{}, fmt.Errorf("load content version %d: %w", version, err)
+	}
+	e.mu.RLock()
+	c, ok := e.content[v.Version]
+	e.mu.RUnlock()
+	if ok {
+		return c, nil
+	}
+	c, err = ParseContent(v)
+	if err != nil {
+		return Content{}, err
+	}
+	e.mu.Lock()
+	e.content[v.Version] = c
+	e.mu.Unlock()
+	return c, nil
+}
+
+// newToken returns an unguessable 256-bit token for boarding-pass links.
+func newToken() string {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}

@@ -1,0 +1,194 @@
+package flows
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/skybridge/skybridge/domain"
+)
+
+// Slots are what a conversation has collected so far, persisted as the
+// conversation's Data between turns. Personal data in slots is encrypted at rest by
+// the store.
+type Slots struct {
+	Goal string `json:"goal,omitempty"` // the intent that started the flow
+
+	// Booking look-up: candidates gathered over one or more messages.
+	PendingLocators []string  `json:"pending_locators,omitempty"`
+	PendingSurnames []string  `json:"pending_surnames,omitempty"`
+	Locator         string    `json:"locator,omitempty"` // verified together with Surname
+	Surname         string    `json:"surname,omitempty"`
+	LockedUntil     time.Time `json:"locked_until,omitempty"`
+
+	// Check-in choices.
+	Selected []int64              `json:"selected,omitempty"` // passenger ids
+	Segments []int64              `json:"segments,omitempty"` // segment ids to check in
+	Docs     map[string]*DocDraft `json:"docs,omitempty"`     // by passenger id
+	DocIdx   int                  `json:"doc_idx,omitempty"`
+	DGAck    bool                 `json:"dg_ack,omitempty"`
+	SeatQ    []SeatSlot           `json:"seat_q,omitempty"`
+	SeatIdx  int                  `json:"seat_idx,omitempty"`
+	Seats    map[string]string    `json:"seats,omitempty"` // seatKey → seat code, "" = assign
+	Picking  bool                 `json:"picking,omitempty"`
+
+	HandoffNotices int `json:"handoff_notices,omitempty"`
+}
+
+// DocDraft is a travel document being collected field by field.
+type DocDraft struct {
+	Number      string `json:"number,omitempty"`
+	Nationality string `json:"nationality,omitempty"`
+	Issuer      string `json:"issuer,omitempty"`
+	Expiry      string `json:"expiry,omitempty"` // YYYY-MM-DD
+	Birth       string `json:"birth,omitempty"`  // YYYY-MM-DD
+}
+
+// SeatSlot is one passenger on one segment who gets a seat.
+type SeatSlot struct {
+	SegmentID   int64 `json:"seg"`
+	PassengerID int64 `json:"pax"`
+}
+
+func seatKey(seg, pax int64) string { return fmt.Sprintf("%d:%d", seg, pax) }
+func paxKey(pax int64) string       { return fmt.Sprint(pax) }
+
+// Turn is the working state of one turn: the message, what was understood, the
+// conversation's slots, what has been loaded, and what the turn will send.
+type Turn struct {
+	Conv    domain.Conversation
+	In      domain.Inbound
+	U       domain.Understanding
+	Content Content
+	Lang    domain.Lang
+	Now     time.Time
+	Slots   *Slots
+
+	Booking  *domain.Booking
+	SeatMaps map[int64]domain.SeatMap
+
+	e             *Engine
+	out           []domain.Outbound
+	passes        []domain.BoardingPass // newly issued, to be stored
+	passesToSend  []domain.BoardingPass // new or re-sent, to be shown
+	lookupFailure bool
+	transitions   []domain.Transition
+}
+
+// T renders a message of the pinned content in the conversation's language.
+func (t *Turn) T(key string, kv ...string) string {
+	args := make(map[string]string, len(kv)/2)
+	for i := 0; i+1 < len(kv); i += 2 {
+		args[kv[i]] = kv[i+1]
+	}
+	return t.Content.Text(t.Lang, key, args)
+}
+
+// Say queues a text message.
+func (t *Turn) Say(key string, kv ...string) {
+	t.SayText(t.T(key, kv...))
+}
+
+// SayText queues an already rendered text.
+func (t *Turn) SayText(text string) {
+	t.out = append(t.out, domain.Outbound{Kind: domain.OutText, Text: text})
+}
+
+// Ask queues a message with choices.
+func (t *Turn) Ask(text string, choices ...domain.Choice) {
+	if len(choices) == 0 {
+		t.SayText(text)
+		return
+	}
+	t.out = append(t.out, domain.Outbound{Kind: domain.OutChoices, Text: text, Choices: choices})
+}
+
+// Choice builds a choice whose title is a catalogue message.
+func (t *Turn) Choice(id, key string, kv ...string) domain.Choice {
+	return domain.Choice{ID: id, Title: t.T(key, kv...)}
+}
+
+// said reports whether the turn has queued anything yet.
+func (t *Turn) said() int { return len(t.out) }
+
+// Words returns the comma-separated word list stored under a catalogue key, folded
+// for comparison (e.g. "words.all" = "all,everyone,both").
+func (t *Turn) Words(key string) []string {
+	var out []string
+	for _, w := range strings.Split(t.T(key), ",") {
+		if w = fold(w); w != "" {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// fold lower-cases and strips accents for comparisons of typed words.
+func fold(s string) string {
+	return strings.ToLower(domain.FoldName(strings.TrimSpace(s)))
+}
+
+// textHas reports whether the message contains one of the words (folded, whole words).
+func (t *Turn) textHas(words []string) bool {
+	toks := strings.FieldsFunc(strings.ToLower(t.In.Text), func(r rune) bool {
+		return r == ' ' || r == ',' || r == '.' || r == '!' || r == '?' || r == ';'
+	})
+	for _, tok := range toks {
+		f := fold(tok)
+		for _, w := range words {
+			if f == w {
+				return true
+			}
+		}
+	}
+	// multi-word entries
+	whole := " " + fold(strings.Join(toks, " ")) + " "
+	for _, w := range words {
+		if strings.Contains(w, " ") && strings.Contains(whole, " "+w+" ") {
+			return true
+		}
+	}
+	return false
+}
+
+// FormatTime renders a time in the airport's zone, with weekday and month names of
+// the traveller's language: "Tue 3 Mar 14:05".
+func (t *Turn) FormatTime(tm time.Time, loc *time.Location) string {
+	if loc != nil {
+		tm = tm.In(loc)
+	}
+	days := strings.Split(t.T("fmt.weekdays"), ",")
+	months := strings.Split(t.T("fmt.months"), ",")
+	d, m := tm.Weekday().String()[:3], tm.Month().String()[:3]
+	if len(days) == 7 {
+		d = strings.TrimSpace(days[tm.Weekday()])
+	}
+	if len(months) == 12 {
+		m = strings.TrimSpace(months[tm.Month()-1])
+	}
+	return t.T("fmt.datetime", "weekday", d, "day", fmt.Sprint(tm.Day()), "month", m, "time", tm.Format("15:04"))
+}
+
+// FormatDate renders a date without time: "3 Mar 2031".
+func (t *Turn) FormatDate(tm time.Time) string {
+	months := strings.Split(t.T("fmt.months"), ",")
+	m := tm.Month().String()[:3]
+	if len(months) == 12 {
+		m = strings.TrimSpace(months[tm.Month()-1])
+	}
+	return t.T("fmt.date", "day", fmt.Sprint(tm.Day()), "month", m, "year", fmt.Sprint(tm.Year()))
+}
+
+func (t *Turn) loadSlots() error {
+	t.Slots = &Slots{}
+	if len(t.Conv.Data) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(t.Conv.Data, t.Slots); err != nil {
+		// Unreadable slots must not wedge the conversation: start it afresh.
+		t.Slots = &Slots{}
+		t.Conv.Flow, t.Conv.State = "", ""
+	}
+	return nil
+}
