@@ -1,0 +1,294 @@
+package nlu
+
+import (
+	"bufio"
+	"embed"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/skybridge/skybridge/domain"
+)
+
+//go:embed data
+var dataFS embed.FS
+
+// Intent decision thresholds, measured on testdata/eval.tsv. Below them the
+// message is IntentNone and the flow reads its entities instead.
+const (
+	minSimilarity        = 0.30 // best cosine similarity to a training example
+	minSimilarityUnknown = 0.38 // the same, when no word of the message is known
+)
+
+var knownIntents = map[string]domain.Intent{
+	"check_in":        domain.IntentCheckIn,
+	"boarding_pass":   domain.IntentBoardingPass,
+	"start_over":      domain.IntentStartOver,
+	"help":            domain.IntentHelp,
+	"human":           domain.IntentHuman,
+	"change_language": domain.IntentChangeLanguage,
+	"yes":             domain.IntentYes,
+	"no":              domain.IntentNo,
+	"greeting":        domain.IntentGreeting,
+	"thanks":          domain.IntentThanks,
+	"none":            domain.IntentNone,
+}
+
+// Classifier understands traveller messages in a fixed set of languages.
+// It is immutable after New and safe for concurrent use.
+type Classifier struct {
+	langs     []domain.Lang
+	intents   *intentModel
+	lang      *langModel
+	vocab     map[string]bool // folded words of the enabled languages
+	countries *countryIndex
+}
+
+// New builds a classifier for langs from the embedded training examples.
+// It loads lingua's low-accuracy models of those languages only.
+func New(langs []domain.Lang) (*Classifier, error) {
+	if len(langs) == 0 {
+		return nil, errors.New("new classifier: no language enabled")
+	}
+	c := &Classifier{vocab: map[string]bool{}, countries: newCountryIndex()}
+	seen := map[domain.Lang]bool{}
+	var data []labelled
+	langWords := map[domain.Lang][]string{}
+	for _, l := range langs {
+		if seen[l] {
+			continue
+		}
+		seen[l] = true
+		if _, ok := linguaLanguages[l]; !ok {
+			return nil, fmt.Errorf("new classifier: language %q has no training data", l)
+		}
+		examples, err := readExamples(l)
+		if err != nil {
+			return nil, fmt.Errorf("new classifier: %w", err)
+		}
+		for _, e := range examples {
+			langWords[l] = append(langWords[l], e.words...)
+			for _, w := range e.words {
+				c.vocab[w] = true
+			}
+		}
+		data = append(data, examples...)
+		c.langs = append(c.langs, l)
+	}
+	words, err := readWords()
+	if err != nil {
+		return nil, fmt.Errorf("new classifier: %w", err)
+	}
+	for _, l := range c.langs {
+		for _, w := range words[l] {
+			c.vocab[w] = true
+			langWords[l] = append(langWords[l], w)
+		}
+	}
+	for w := range numberWords {
+		c.vocab[w] = true
+	}
+	for w := range monthNames {
+		if len(w) > 3 { // "Jan" and "May" are names too
+			c.vocab[fold(w)] = true
+		}
+	}
+	for w := range languageNames {
+		c.vocab[w] = true
+	}
+	c.intents = trainIntents(data)
+	c.lang = newLangModel(c.langs, langWords)
+	return c, nil
+}
+
+// Languages returns the languages the classifier was built for.
+func (c *Classifier) Languages() []domain.Lang {
+	return append([]domain.Lang(nil), c.langs...)
+}
+
+// readExamples reads data/<lang>.tsv: "intent<TAB>example" lines; blank
+// lines and lines starting with # are ignored.
+func readExamples(l domain.Lang) ([]labelled, error) {
+	name := "data/" + string(l) + ".tsv"
+	f, err := dataFS.Open(name)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	defer f.Close()
+	var out []labelled
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		label, text, ok := strings.Cut(line, "\t")
+		intent, known := knownIntents[strings.TrimSpace(label)]
+		if !ok || !known {
+			return nil, fmt.Errorf("read %s line %d: want intent<TAB>example", name, n)
+		}
+		words := intentWords(tokenize(text), nil)
+		if len(words) == 0 {
+			continue // data-only examples teach nothing; such messages are none by construction
+		}
+		out = append(out, labelled{intent: intent, lang: l, words: words})
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	return out, nil
+}
+
+// readWords reads data/words.tsv: "lang<TAB>word word …" lines of common
+// words that are neither surnames nor booking references.
+func readWords() (map[domain.Lang][]string, error) {
+	b, err := dataFS.ReadFile("data/words.tsv")
+	if err != nil {
+		return nil, fmt.Errorf("read words: %w", err)
+	}
+	out := map[domain.Lang][]string{}
+	for _, line := range strings.Split(string(b), "\n") {
+		l, ws, ok := strings.Cut(line, "\t")
+		if !ok || strings.HasPrefix(line, "#") {
+			continue
+		}
+		for _, t := range tokenize(ws) {
+			out[domain.Lang(l)] = append(out[domain.Lang(l)], t.folded)
+		}
+	}
+	return out, nil
+}
+
+// intentWords returns the folded words of a message that are not data.
+func intentWords(toks []token, data []bool) []string {
+	words := make([]string, 0, len(toks))
+	for i, t := range toks {
+		if t.hasDigit || data != nil && data[i] {
+			continue
+		}
+		words = append(words, t.folded)
+	}
+	return words
+}
+
+// Understand reads one message: its language ("" when a short message
+// carries no evidence of one, so that the caller keeps hint), its intent
+// (IntentNone below the confidence threshold or when the message is only
+// data) and its entities in message order. hint is the traveller's stored
+// language, "" if unknown. Understand never panics.
+func (c *Classifier) Understand(text string, hint domain.Lang) (u domain.Understanding) {
+	// A bug must cost one message its understanding, never the worker; the
+	// fuzz target calls understand directly so that such bugs are found.
+	defer func() {
+		if recover() != nil {
+			u = domain.Understanding{}
+		}
+	}()
+	return c.understand(text, hint)
+}
+
+func (c *Classifier) understand(text string, hint domain.Lang) (u domain.Understanding) {
+	text = truncate(text, maxMessageBytes)
+	toks := tokenize(text)
+	if len(toks) == 0 {
+		return u
+	}
+	x := c.extract(text, toks)
+	for _, e := range x.entities {
+		u.Entities = append(u.Entities, e.Entity)
+	}
+	words := intentWords(toks, x.data)
+	u.Lang, u.LangConfidence = c.lang.detect(words, hint)
+	u.Intent, u.Confidence = c.intent(words)
+	if _, ok := u.First(domain.EntityLanguage); ok {
+		if u.Intent == domain.IntentChangeLanguage || onlySwitchWords(words) {
+			u.Intent = domain.IntentChangeLanguage
+			u.Confidence = max(u.Confidence, 0.9)
+		}
+	}
+	return u
+}
+
+// intent decides the intent of the words and its confidence.
+func (c *Classifier) intent(words []string) (domain.Intent, float64) {
+	scores := c.intents.classify(words)
+	if len(scores) == 0 {
+		return domain.IntentNone, 1
+	}
+	if onlyFiller(words) {
+		return domain.IntentNone, 1
+	}
+	best := scores[0]
+	// "no thanks", "nee dankjewel", "não obrigado": a leading no decides.
+	if (best.intent == domain.IntentThanks || best.intent == domain.IntentYes) && negations[words[0]] {
+		return domain.IntentNo, calibrate(best.score, 0)
+	}
+	var second float64
+	if len(scores) > 1 {
+		second = scores[1].score
+	}
+	conf := calibrate(best.score, second)
+	threshold := minSimilarity
+	if best.known == 0 {
+		threshold = minSimilarityUnknown
+	}
+	if best.score < threshold {
+		return domain.IntentNone, 1 - conf
+	}
+	return best.intent, conf
+}
+
+// calibrate turns the best similarity and the runner-up into a confidence:
+// a close second halves it.
+func calibrate(best, second float64) float64 {
+	if best <= 0 {
+		return 0
+	}
+	margin := (best - second) / best
+	conf := best * (0.5 + 0.5*margin)
+	return min(1, max(0, conf))
+}
+
+// truncate cuts s to at most n bytes. A rune cut in half becomes a
+// separator for the tokenizer, so no care is needed at the cut.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
+
+// negations open a refusal in any of the languages.
+var negations = setOf("no non nee neen nein nao nope nah naum ne")
+
+// switchWords may stand next to a language name in a request to switch:
+// "English please", "en français svp", "auf Deutsch bitte".
+var switchWords = setOf(`please pls plz in en em op auf na no al el het the le la o a to into op
+	svp stp s il vous plait bitte graag aub alsjeblieft por favor porfa pf speak parle parlez
+	spreek spreken sprechen sprich hablar habla falar fala talk switch change changer passer
+	wissel wijzig wechseln cambiar mudar idioma lingua language langue taal sprache can we you
+	could do we kunnen peut on podemos ok`)
+
+func onlySwitchWords(words []string) bool {
+	for _, w := range words {
+		if _, ok := languageNames[w]; !ok && !switchWords[w] {
+			return false
+		}
+	}
+	return true
+}
+
+// filler words carry no intent of their own: a message made of them and
+// data ("the third please", "de derde graag") is data.
+var filler = setOf(`the a an one please pls plz de het een le la les l un une der die das den dem
+	el la los las o a os as um uma svp stp s il vous plait bitte graag aub alsjeblieft por favor
+	porfa pf is it its that this ist es c est`)
+
+func onlyFiller(words []string) bool {
+	for _, w := range words {
+		if !filler[w] {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,197 @@
+package nlu
+
+import (
+	"math"
+	"sort"
+
+	"github.com/skybridge/skybridge/domain"
+)
+
+// Feature weights: whole words carry most meaning; word pairs separate
+// "boarding pass" from "pass"; character n-grams forgive typos and missing
+// accents ("chek in", "enregistrment").
+const (
+	wordWeight  = 1.0
+	pairWeight  = 0.6
+	ngramWeight = 0.3
+)
+
+// example is one training sentence as a sparse, L2-normalised tf-idf vector.
+type example struct {
+	intent domain.Intent
+	lang   domain.Lang
+}
+
+type posting struct {
+	example int32
+	weight  float32
+}
+
+// intentModel is a nearest-neighbour classifier over tf-idf vectors with an
+// inverted index, so a query only touches the examples it shares features
+// with.
+type intentModel struct {
+	features map[string]int32
+	idf      []float32
+	maxIDF   float32
+	postings [][]posting
+	examples []example
+	intents  []domain.Intent // distinct intents, "" (none) included
+	index    map[domain.Intent]int
+}
+
+// features returns the weighted raw features of a message's words.
+func featuresOf(words []string) map[string]float64 {
+	f := make(map[string]float64, len(words)*10)
+	for i, w := range words {
+		w = squeeze(w)
+		f["w "+w] += wordWeight
+		if i > 0 {
+			f["b "+squeeze(words[i-1])+" "+w] += pairWeight
+		}
+		padded := "<" + w + ">"
+		rs := []rune(padded)
+		for n := 3; n <= 4; n++ {
+			for j := 0; j+n <= len(rs); j++ {
+				f["c "+string(rs[j:j+n])] += ngramWeight
+			}
+		}
+	}
+	return f
+}
+
+type labelled struct {
+	intent domain.Intent
+	lang   domain.Lang
+	words  []string
+}
+
+func trainIntents(data []labelled) *intentModel {
+	m := &intentModel{features: map[string]int32{}, index: map[domain.Intent]int{}}
+	raw := make([]map[string]float64, len(data))
+	var df []int
+	for i, d := range data {
+		raw[i] = featuresOf(d.words)
+		for f := range raw[i] {
+			id, ok := m.features[f]
+			if !ok {
+				id = int32(len(df))
+				m.features[f] = id
+				df = append(df, 0)
+			}
+			df[id]++
+		}
+		m.examples = append(m.examples, example{intent: d.intent, lang: d.lang})
+		if _, ok := m.index[d.intent]; !ok {
+			m.index[d.intent] = len(m.intents)
+			m.intents = append(m.intents, d.intent)
+		}
+	}
+	n := float64(len(data))
+	m.idf = make([]float32, len(df))
+	for id, c := range df {
+		m.idf[id] = float32(math.Log((n+1)/(float64(c)+1)) + 1)
+		if m.idf[id] > m.maxIDF {
+			m.maxIDF = m.idf[id]
+		}
+	}
+	m.postings = make([][]posting, len(df))
+	for i, f := range raw {
+		var norm float64
+		for name, tf := range f {
+			w := tf * float64(m.idf[m.features[name]])
+			norm += w * w
+		}
+		norm = math.Sqrt(norm)
+		for name, tf := range f {
+			id := m.features[name]
+			w := tf * float64(m.idf[id]) / norm
+			m.postings[id] = append(m.postings[id], posting{example: int32(i), weight: float32(w)})
+		}
+	}
+	return m
+}
+
+// intentScore is the similarity of a message to the examples of one intent.
+type intentScore struct {
+	intent domain.Intent
+	score  float64
+	known  int // words of the message the model has seen
+}
+
+// classify returns the intents ranked by similarity: for each intent, the
+// best cosine similarity to one of its examples, smoothed with the second
+// best so that one odd example cannot win alone.
+func (m *intentModel) classify(words []string) []intentScore {
+	if len(words) == 0 {
+		return nil
+	}
+	f := featuresOf(words)
+	type q struct {
+		id int32
+		w  float64
+	}
+	qs := make([]q, 0, len(f))
+	var norm float64
+	known := 0
+	for name, tf := range f {
+		id, ok := m.features[name]
+		idf := m.maxIDF
+		if ok {
+			idf = m.idf[id]
+		}
+		w := tf * float64(idf)
+		norm += w * w
+		if ok {
+			qs = append(qs, q{id, w})
+			if name[0] == 'w' {
+				known++
+			}
+		}
+	}
+	if norm == 0 {
+		return nil
+	}
+	norm = math.Sqrt(norm)
+	sims := make([]float32, len(m.examples))
+	for _, x := range qs {
+		w := float32(x.w / norm)
+		for _, p := range m.postings[x.id] {
+			sims[p.example] += w * p.weight
+		}
+	}
+	best := make([][2]float32, len(m.intents))
+	for i, s := range sims {
+		k := m.index[m.examples[i].intent]
+		switch {
+		case s > best[k][0]:
+			best[k][1], best[k][0] = best[k][0], s
+		case s > best[k][1]:
+			best[k][1] = s
+		}
+	}
+	out := make([]intentScore, len(m.intents))
+	for k, in := range m.intents {
+		out[k] = intentScore{intent: in, score: 0.8*float64(best[k][0]) + 0.2*float64(best[k][1]), known: known}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].score > out[j].score })
+	return out
+}
+
+// squeeze collapses repeated letters, so that chat spellings meet their
+// words: "hiii" and "hi", "hallooo" and "hallo", "mercii" and "merci".
+func squeeze(w string) string {
+	for i := 1; i < len(w); i++ {
+		if w[i] == w[i-1] {
+			b := make([]byte, 0, len(w))
+			b = append(b, w[:i]...)
+			for j := i; j < len(w); j++ {
+				if w[j] != w[j-1] {
+					b = append(b, w[j])
+				}
+			}
+			return string(b)
+		}
+	}
+	return w
+}
