@@ -1,0 +1,14 @@
+// Package pss is Skybridge's built-in demo booking system: reservations, flights,
+// seat maps and check-in kept in the application's own database (the pss_ tables),
+// so that a newcomer can try every flow without an airline's passenger service system.
+//
+// Demo implements domain.BookingSystem. Import loads a JSON document (described by
+// import.schema.json and IMPORT.md) with an airline, its flights and seat layouts and
+// its bookings; it validates everything first and writes all or nothing. demo.json is
+// such a document for the fictional Skybridge Air (SB): loaded with LoadDemoIfEmpty,
+// its times move with the clock so that there is always a flight to check in for.
+//
+// Airports come from a curated list compiled into the binary (airports.csv), with IANA
+// time zones read from the embedded tz database so that local times never depend on
+// the host.
+package pss
