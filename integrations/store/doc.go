@@ -1,0 +1,18 @@
+// Package store keeps Skybridge's conversations on SQLite or PostgreSQL through gorm:
+// the inbox of messages travellers sent, the conversations' persisted state machines,
+// the outbox of replies, boarding passes, published content versions, and the
+// durable River job queue that turns accepted messages into processed turns.
+//
+// Exactly-once in effect rests on three things. Accept stores an inbound message,
+// unique on its channel message id, and enqueues a processing job in the same
+// transaction, so that a message acknowledged to the channel is never lost and a
+// redelivered one is never stored twice. A processing job works through every
+// pending message of its conversation in order, and CommitTurn saves a turn with a
+// compare-and-swap on the conversation's version and on the inbound message still
+// being pending, so that concurrent or repeated runs commit each message once.
+// Finally, a periodic sweep re-enqueues conversations whose messages have waited
+// too long, so that no message is stranded by a discarded job.
+//
+// Personal data at rest (message texts, conversation slots, outbound texts,
+// boarding passes) is sealed with a domain.Sealer.
+package store

@@ -1,0 +1,167 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/skybridge/skybridge/domain"
+)
+
+// errDuplicate rolls back Accept's transaction when the message is already stored.
+var errDuplicate = errors.New("duplicate inbound message")
+
+// Accept stores a message a traveller sent and enqueues the processing of its
+// conversation, in one transaction. It finds or creates the conversation of
+// (in.Channel, userID); two first messages of a new user racing each other end in
+// one conversation. A message whose (channel, channel message id) is already stored
+// is a redelivery: Accept writes nothing and reports duplicate with the
+// conversation the message belongs to. Accept returns after the commit, so the
+// caller may acknowledge the message to the channel as soon as err is nil.
+func (s *Store) Accept(ctx context.Context, in domain.Inbound, userID string) (conversationID int64, duplicate bool, err error) {
+	const op = "accept message"
+	if in.Channel == "" || in.ChannelMessageID == "" || userID == "" {
+		return 0, false, domain.Errorf(domain.Invalid, op, "channel, channel message id and user id are required")
+	}
+	now := s.now()
+	if in.ReceivedAt.IsZero() {
+		in.ReceivedAt = now
+	}
+	err = s.inTx(ctx, func(tx *gorm.DB, sqlTx *sql.Tx) error {
+		id, err := findOrCreateConversation(tx, in.Channel, userID, now)
+		if err != nil {
+			return err
+		}
+		conversationID = id
+		in.ConversationID = id
+		row := s.fromDomainInbound(in)
+		res := tx.Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "channel"}, {Name: "channel_message_id"}},
+			DoNothing: true,
+		}).Create(&row)
+		if res.Error != nil {
+			return fmt.Errorf("insert inbound: %w", res.Error)
+		}
+		if res.RowsAffected == 0 {
+			var owner []int64
+			err := tx.Model(&inboundRow{}).
+				Where("channel = ? AND channel_message_id = ?", string(in.Channel), in.ChannelMessageID).
+				Limit(1).Pluck("conversation_id", &owner).Error
+			if err != nil {
+				return fmt.Errorf("find duplicate: %w", err)
+			}
+			if len(owner) == 1 {
+				conversationID = owner[0]
+			}
+			return errDuplicate
+		}
+		_, err = s.enqueueProcess(ctx, sqlTx, id)
+		return err
+	})
+	if errors.Is(err, errDuplicate) {
+		return conversationID, true, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("%s: %w", op, err)
+	}
+	return conversationID, false, nil
+}
+
+// findOrCreateConversation returns the id of the conversation of (channel, user),
+// creating it if needed. The insert does nothing on a conflict with a concurrent
+// creator (PostgreSQL waits for that transaction), and the second select then sees
+// the winner's row: READ COMMITTED takes a fresh snapshot per statement.
+func findOrCreateConversation(tx *gorm.DB, ch domain.Channel, userID string, now time.Time) (int64, error) {
+	find := func() (int64, bool, error) {
+		var ids []int64
+		err := tx.Model(&conversationRow{}).Where("channel = ? AND user_id = ?", string(ch), userID).
+			Limit(1).Pluck("id", &ids).Error
+		if err != nil || len(ids) == 0 {
+			return 0, false, err
+		}
+		return ids[0], true, nil
+	}
+	if id, ok, err := find(); err != nil || ok {
+		return id, err
+	}
+	row := conversationRow{Channel: string(ch), UserID: userID, CreatedAt: now, UpdatedAt: now}
+	err := tx.Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "channel"}, {Name: "user_id"}},
+		DoNothing: true,
+	}).Create(&row).Error
+	if err != nil {
+		return 0, fmt.Errorf("create conversation: %w", err)
+	}
+	if row.ID != 0 {
+		return row.ID, nil
+	}
+	id, ok, err := find()
+	if err != nil {
+		return 0, err
+	}
+	if !ok {
+		return 0, errors.New("create conversation: lost to a concurrent creator but cannot see its row")
+	}
+	return id, nil
+}
+
+// Conversation loads a conversation by id.
+func (s *Store) Conversation(ctx context.Context, id int64) (domain.Conversation, error) {
+	const op = "load conversation"
+	var rows []conversationRow
+	if err := s.db.WithContext(ctx).Where("id = ?", id).Limit(1).Find(&rows).Error; err != nil {
+		return domain.Conversation{}, fmt.Errorf("%s %d: %w", op, id, err)
+	}
+	if len(rows) == 0 {
+		return domain.Conversation{}, domain.Errorf(domain.NotFound, op, "no conversation %d", id)
+	}
+	c, err := s.toDomainConversation(rows[0])
+	if err != nil {
+		return domain.Conversation{}, fmt.Errorf("%s: %w", op, err)
+	}
+	return c, nil
+}
+
+// ConversationByUser returns the conversation of a channel user; ok is false when
+// that user has never written.
+func (s *Store) ConversationByUser(ctx context.Context, channel domain.Channel, userID string) (c domain.Conversation, ok bool, err error) {
+	const op = "load conversation by user"
+	var rows []conversationRow
+	err = s.db.WithContext(ctx).Where("channel = ? AND user_id = ?", string(channel), userID).Limit(1).Find(&rows).Error
+	if err != nil {
+		return domain.Conversation{}, false, fmt.Errorf("%s: %w", op, err)
+	}
+	if len(rows) == 0 {
+		return domain.Conversation{}, false, nil
+	}
+	c, err = s.toDomainConversation(rows[0])
+	if err != nil {
+		return domain.Conversation{}, false, fmt.Errorf("%s: %w", op, err)
+	}
+	return c, true, nil
+}
+
+// NextInbound returns the oldest (lowest id) message of the conversation that no
+// committed turn has processed; ok is false when there is none.
+func (s *Store) NextInbound(ctx context.Context, conversationID int64) (in domain.Inbound, ok bool, err error) {
+	const op = "next inbound"
+	var rows []inboundRow
+	err = s.db.WithContext(ctx).Where("conversation_id = ? AND processed_at IS NULL", conversationID).
+		Order("id").Limit(1).Find(&rows).Error
+	if err != nil {
+		return domain.Inbound{}, false, fmt.Errorf("%s: %w", op, err)
+	}
+	if len(rows) == 0 {
+		return domain.Inbound{}, false, nil
+	}
+	in, err = s.toDomainInbound(rows[0])
+	if err != nil {
+		return domain.Inbound{}, false, fmt.Errorf("%s: %w", op, err)
+	}
+	return in, true, nil
+}

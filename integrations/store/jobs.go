@@ -1,0 +1,277 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/rivertype"
+	"gorm.io/gorm"
+)
+
+const (
+	queueInbox  = "inbox"
+	kindProcess = "process_conversation"
+	kindSweep   = "sweep_inbox"
+	// maxFollowers bounds the chain of follow-up jobs enqueueProcess builds behind
+	// running jobs of one conversation; beyond it a job is inserted without
+	// uniqueness, which is always correct.
+	maxFollowers = 4
+)
+
+// processArgs asks a worker to process every pending inbound message of a
+// conversation. After is 0, or the id of a running job of the same conversation
+// that this job follows (see enqueueProcess).
+type processArgs struct {
+	ConversationID int64 `json:"conversation_id" river:"unique"`
+	After          int64 `json:"after" river:"unique"`
+}
+
+func (processArgs) Kind() string { return kindProcess }
+
+// sweepArgs asks for the periodic search for stranded messages.
+type sweepArgs struct{}
+
+func (sweepArgs) Kind() string { return kindSweep }
+
+// uniqueProcess makes a processing job unique per (conversation, After) while it
+// waits or runs, so that a burst of messages yields few jobs. River requires the
+// running state in the set; enqueueProcess compensates for it. Uniqueness is an
+// optimisation only: concurrent runs of one conversation are safe (CommitTurn's
+// compare-and-swap).
+var uniqueProcess = river.UniqueOpts{
+	ByArgs: true,
+	ByState: []rivertype.JobState{
+		rivertype.JobStateAvailable,
+		rivertype.JobStatePending,
+		rivertype.JobStateRetryable,
+		rivertype.JobStateRunning,
+		rivertype.JobStateScheduled,
+	},
+}
+
+// enqueueProcess inserts, in tx, a job that will process the conversation's pending
+// messages, and reports whether a new job was inserted (false: an equivalent job
+// was already waiting).
+//
+// A job skipped as a duplicate of a waiting (available, scheduled, retryable) job
+// is fine: that job has not yet looked for pending messages, and on PostgreSQL the
+// insert holds a lock on it until tx commits, so River cannot fetch it before the
+// new message is visible. A running job, however, may already have made its last
+// look, so a follow-up job keyed by the running job's id is enqueued instead; all
+// messages arriving while that job runs share one follow-up.
+func (s *Store) enqueueProcess(ctx context.Context, tx *sql.Tx, conversationID int64) (bool, error) {
+	opts := &river.InsertOpts{Queue: queueInbox, UniqueOpts: uniqueProcess}
+	args := processArgs{ConversationID: conversationID}
+	for range maxFollowers {
+		res, err := s.river.InsertTx(ctx, tx, args, opts)
+		if err != nil {
+			return false, fmt.Errorf("enqueue processing: %w", err)
+		}
+		if !res.UniqueSkippedAsDuplicate {
+			return true, nil
+		}
+		if res.Job.State != rivertype.JobStateRunning {
+			return false, nil
+		}
+		args.After = res.Job.ID
+	}
+	args.After = 0
+	if _, err := s.river.InsertTx(ctx, tx, args, &river.InsertOpts{Queue: queueInbox}); err != nil {
+		return false, fmt.Errorf("enqueue processing: %w", err)
+	}
+	return true, nil
+}
+
+func (s *Store) newRiverClient(driver riverdriver.Driver[*sql.Tx]) (*river.Client[*sql.Tx], error) {
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &processWorker{s: s})
+	river.AddWorker(workers, &sweepWorker{s: s})
+	sweep := river.NewPeriodicJob(
+		river.PeriodicInterval(s.opts.SweepInterval),
+		func() (river.JobArgs, *river.InsertOpts) {
+			return sweepArgs{}, &river.InsertOpts{Queue: queueInbox, UniqueOpts: river.UniqueOpts{ByPeriod: s.opts.SweepInterval}}
+		},
+		&river.PeriodicJobOpts{ID: kindSweep, RunOnStart: true},
+	)
+	cooldown := min(100*time.Millisecond, s.opts.PollInterval)
+	return river.NewClient(driver, &river.Config{
+		ErrorHandler:      &errorHandler{log: s.log},
+		FetchCooldown:     cooldown,
+		FetchPollInterval: s.opts.PollInterval,
+		JobTimeout:        s.opts.JobTimeout,
+		Logger:            s.log,
+		MaxAttempts:       s.opts.MaxAttempts,
+		PeriodicJobs:      []*river.PeriodicJob{sweep},
+		Queues:            map[string]river.QueueConfig{queueInbox: {MaxWorkers: s.opts.Workers}},
+		Schema:            s.schema,
+		Workers:           workers,
+	})
+}
+
+// Start begins working jobs: each processing job calls process with its
+// conversation id. process must handle every pending inbound message of the
+// conversation in order (NextInbound, then CommitTurn, until none is left) and
+// treat a domain.Conflict from CommitTurn as "reload and go on". An error makes
+// River retry the job with exponential backoff; after Options.MaxAttempts the job
+// is discarded and logged at error level, and the sweep enqueues the conversation
+// again once its messages count as stranded.
+//
+// Cancelling ctx stops the workers abruptly (running jobs see a cancelled
+// context); prefer Stop.
+func (s *Store) Start(ctx context.Context, process func(ctx context.Context, conversationID int64) error) error {
+	if process == nil {
+		return errors.New("start store: process func is nil")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.started {
+		return errors.New("start store: already started")
+	}
+	s.process = process
+	if err := s.river.Start(ctx); err != nil {
+		return fmt.Errorf("start store: %w", err)
+	}
+	s.started = true
+	return nil
+}
+
+// Stop stops fetching jobs and waits for the running ones to finish, or for ctx to
+// be done. Jobs not yet started stay in the database for the next Start of any
+// instance.
+func (s *Store) Stop(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.started {
+		return nil
+	}
+	if err := s.river.Stop(ctx); err != nil {
+		return fmt.Errorf("stop store: %w", err)
+	}
+	s.started = false
+	return nil
+}
+
+func (s *Store) processFunc() func(context.Context, int64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.process
+}
+
+type processWorker struct {
+	river.WorkerDefaults[processArgs]
+	s *Store
+}
+
+func (w *processWorker) Work(ctx context.Context, job *river.Job[processArgs]) error {
+	process := w.s.processFunc()
+	if process == nil {
+		return errors.New("process conversation: store not started")
+	}
+	return process(ctx, job.Args.ConversationID)
+}
+
+// NextRetry backs off exponentially (2s, 4s, 8s …) up to Options.MaxBackoff, with
+// jitter: a traveller waits for a reply, so River's default backoff (attempt^4
+// seconds) is too slow.
+func (w *processWorker) NextRetry(job *river.Job[processArgs]) time.Time {
+	return time.Now().Add(backoff(job.Attempt, w.s.opts.MaxBackoff))
+}
+
+func backoff(attempt int, ceiling time.Duration) time.Duration {
+	d := ceiling
+	if attempt < 30 {
+		d = min(time.Duration(1<<attempt)*time.Second, ceiling)
+	}
+	return d + rand.N(d/10+1)
+}
+
+type sweepWorker struct {
+	river.WorkerDefaults[sweepArgs]
+	s *Store
+}
+
+func (w *sweepWorker) Work(ctx context.Context, _ *river.Job[sweepArgs]) error {
+	n, err := w.s.sweep(ctx)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		w.s.log.Warn("re-enqueued conversations with stranded messages", "count", n)
+	}
+	return nil
+}
+
+// sweep enqueues processing for every conversation holding an inbound message that
+// has waited longer than Options.StrandedAfter, and returns how many jobs it
+// inserted. Conversations that already have a waiting job are left alone.
+func (s *Store) sweep(ctx context.Context) (int, error) {
+	const op = "sweep inbox"
+	cutoff := s.now().Add(-s.opts.StrandedAfter)
+	var ids []int64
+	err := s.db.WithContext(ctx).Model(&inboundRow{}).
+		Where("processed_at IS NULL AND received_at < ?", cutoff).
+		Distinct("conversation_id").Limit(1000).Pluck("conversation_id", &ids).Error
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", op, err)
+	}
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	inserted := 0
+	err = s.inTx(ctx, func(_ *gorm.DB, tx *sql.Tx) error {
+		inserted = 0
+		for _, id := range ids {
+			ok, err := s.enqueueProcess(ctx, tx, id)
+			if err != nil {
+				return err
+			}
+			if ok {
+				inserted++
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", op, err)
+	}
+	return inserted, nil
+}
+
+// errorHandler logs failed jobs. A processing job that has used its last attempt
+// is discarded by River: that is logged at error level with the conversation id,
+// because the traveller is waiting for an answer.
+type errorHandler struct{ log *slog.Logger }
+
+func (h *errorHandler) HandleError(_ context.Context, job *rivertype.JobRow, err error) *river.ErrorHandlerResult {
+	h.report(job, "err", err)
+	return nil
+}
+
+func (h *errorHandler) HandlePanic(_ context.Context, job *rivertype.JobRow, panicVal any, _ string) *river.ErrorHandlerResult {
+	h.report(job, "err", fmt.Errorf("panic: %v", panicVal))
+	return nil
+}
+
+func (h *errorHandler) report(job *rivertype.JobRow, args ...any) {
+	final := job.Attempt >= job.MaxAttempts
+	args = append(args, "job", job.ID, "kind", job.Kind, "attempt", job.Attempt, "max_attempts", job.MaxAttempts)
+	if job.Kind == kindProcess {
+		var a processArgs
+		if json.Unmarshal(job.EncodedArgs, &a) == nil {
+			args = append(args, "conversation", a.ConversationID)
+		}
+	}
+	if final {
+		h.log.Error("job discarded after its last attempt", args...)
+		return
+	}
+	h.log.Warn("job failed, will retry", args...)
+}
