@@ -1,0 +1,138 @@
+package api
+
+import (
+	"context"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/skybridge/skybridge/api/web"
+	"github.com/skybridge/skybridge/domain"
+)
+
+// Store is what the HTTP edge needs from persistence.
+type Store interface {
+	Accept(ctx context.Context, in domain.Inbound, userID string) (conversationID int64, duplicate bool, err error)
+	ConversationByUser(ctx context.Context, ch domain.Channel, userID string) (domain.Conversation, bool, error)
+	OutboundAfter(ctx context.Context, conversationID int64, afterSeq int, limit int) ([]domain.Outbound, error)
+	MarkDelivered(ctx context.Context, conversationID int64, uptoSeq int) error
+	Subscribe(conversationID int64) (<-chan struct{}, func())
+	Pass(ctx context.Context, token string) (domain.BoardingPass, error)
+}
+
+// Renderer draws boarding passes.
+type Renderer interface {
+	Barcode(p domain.BoardingPass) ([]byte, error)
+	PDF(p domain.BoardingPass) ([]byte, error)
+}
+
+// Readiness reports whether the service can take traffic; nil means ready.
+type Readiness func(ctx context.Context) error
+
+// Config wires the server.
+type Config struct {
+	Store    Store
+	Renderer Renderer
+	Log      *slog.Logger
+	Ready    Readiness
+	Now      func() time.Time
+	// PollInterval bounds how long a web chat stream waits before looking at the
+	// database again (wake-ups from this instance come at once; this covers others).
+	PollInterval time.Duration
+}
+
+// Server is the HTTP edge.
+type Server struct {
+	store    Store
+	renderer Renderer
+	log      *slog.Logger
+	ready    Readiness
+	now      func() time.Time
+	poll     time.Duration
+	limiter  *limiter
+}
+
+// New builds the gin handler.
+func New(c Config) http.Handler {
+	if c.Log == nil {
+		c.Log = slog.New(slog.DiscardHandler)
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.PollInterval <= 0 {
+		c.PollInterval = 2 * time.Second
+	}
+	s := &Server{store: c.Store, renderer: c.Renderer, log: c.Log, ready: c.Ready, now: c.Now,
+		poll: c.PollInterval, limiter: newLimiter(30, time.Minute, c.Now)}
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.Use(s.recover(), securityHeaders())
+	r.MaxMultipartMemory = 1 << 20
+
+	static, _ := fs.Sub(web.FS, "static")
+	r.StaticFS("/static", http.FS(static))
+	r.GET("/", s.page)
+	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	r.GET("/readyz", s.readyz)
+
+	chat := r.Group("/chat/api")
+	chat.POST("/session", s.newSession)
+	chat.POST("/messages", s.postMessage)
+	chat.GET("/messages", s.getMessages)
+	chat.GET("/stream", s.stream)
+
+	r.GET("/passes/:file", s.pass)
+	r.NoRoute(func(c *gin.Context) { c.JSON(http.StatusNotFound, gin.H{"error": "not found"}) })
+	r.NoMethod(func(c *gin.Context) { c.JSON(http.StatusMethodNotAllowed, gin.H{"error": "method not allowed"}) })
+	r.HandleMethodNotAllowed = true
+	return r
+}
+
+func (s *Server) page(c *gin.Context) {
+	b, err := fs.ReadFile(web.FS, "index.html")
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Data(http.StatusOK, "text/html; charset=utf-8", b)
+}
+
+func (s *Server) readyz(c *gin.Context) {
+	if s.ready != nil {
+		ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+		defer cancel()
+		if err := s.ready(ctx); err != nil {
+			c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable", "reason": err.Error()})
+			return
+		}
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ready"})
+}
+
+// recover turns a panic into a logged 500 instead of a dropped connection.
+func (s *Server) recover() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		defer func() {
+			if r := recover(); r != nil {
+				s.log.Error("handler panicked", "path", c.FullPath(), "err", r)
+				c.AbortWithStatusJSON(http.StatusInternalServerError, gin.H{"error": "internal error"})
+			}
+		}()
+		c.Next()
+	}
+}
+
+func securityHeaders() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		h := c.Writer.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+		c.Next()
+	}
+}
