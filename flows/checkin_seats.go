@@ -129,6 +129,10 @@ func handleChooseSeat(t *Turn) Event {
 	default:
 		if e, ok := t.U.First(domain.EntitySeat); ok {
 			code = e.Normalized
+		} else if raw := strings.TrimSpace(t.In.Text); s.Picking && len(raw) >= 2 && len(raw) <= 4 {
+			// Something seat-shaped the classifier did not accept ("99Z"): answer
+			// about that seat rather than "not understood".
+			code = strings.ToUpper(raw)
 		}
 	}
 	if code == "" {
@@ -266,7 +270,11 @@ func checkInEffect(ctx context.Context, t *Turn) (Event, error) {
 	if err := t.issuePasses(all); err != nil {
 		return "", err
 	}
-	t.Say("checkin.done", "count", fmt.Sprint(len(t.passesToSend)))
+	if len(t.passesToSend) == 1 {
+		t.Say("checkin.done_one")
+	} else {
+		t.Say("checkin.done", "count", fmt.Sprint(len(t.passesToSend)))
+	}
 	return "checked_in", nil
 }
 

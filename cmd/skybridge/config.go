@@ -1,0 +1,156 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/skybridge/skybridge/domain"
+	"github.com/skybridge/skybridge/integrations/database"
+)
+
+// Config is every setting of Skybridge, read from SKYBRIDGE_* environment variables.
+// It is the only place that reads the environment.
+type Config struct {
+	Addr        string        // SKYBRIDGE_ADDR, default ":8080"
+	DatabaseURL string        // SKYBRIDGE_DATABASE_URL, default "skybridge.db" (SQLite)
+	DataKeys    []string      // SKYBRIDGE_DATA_KEYS "id:base64,id:base64", first is current
+	KeyFile     string        // SKYBRIDGE_KEY_FILE, used when DATA_KEYS is unset
+	Demo        bool          // SKYBRIDGE_DEMO, load the demo airline into an empty database
+	Languages   []domain.Lang // SKYBRIDGE_LANGUAGES, default "en,fr,nl,de,es,pt"
+	Workers     int           // SKYBRIDGE_WORKERS, default 10
+	LogFormat   string        // SKYBRIDGE_LOG_FORMAT "text" or "json"
+	LogLevel    string        // SKYBRIDGE_LOG_LEVEL "debug", "info", "warn", "error"
+	ShutdownMax time.Duration // SKYBRIDGE_SHUTDOWN_TIMEOUT, default 20s
+}
+
+// LoadConfig reads the environment through getenv and validates it, returning every
+// problem at once.
+func LoadConfig(getenv func(string) string) (Config, error) {
+	c := Config{
+		Addr:        or(getenv("SKYBRIDGE_ADDR"), ":8080"),
+		DatabaseURL: or(getenv("SKYBRIDGE_DATABASE_URL"), "skybridge.db"),
+		KeyFile:     getenv("SKYBRIDGE_KEY_FILE"),
+		LogFormat:   or(getenv("SKYBRIDGE_LOG_FORMAT"), "text"),
+		LogLevel:    or(getenv("SKYBRIDGE_LOG_LEVEL"), "info"),
+	}
+	var problems []string
+	if v := getenv("SKYBRIDGE_DATA_KEYS"); v != "" {
+		for _, k := range strings.Split(v, ",") {
+			if k = strings.TrimSpace(k); k != "" {
+				c.DataKeys = append(c.DataKeys, k)
+			}
+		}
+		if _, err := domain.NewSealer(c.DataKeys...); err != nil {
+			problems = append(problems, "SKYBRIDGE_DATA_KEYS: "+err.Error())
+		}
+	}
+	if c.KeyFile == "" && !isPostgres(c.DatabaseURL) {
+		c.KeyFile = filepath.Join(filepath.Dir(strings.TrimPrefix(strings.SplitN(c.DatabaseURL, "?", 2)[0], "file:")), "skybridge.key")
+	}
+	if len(c.DataKeys) == 0 && isPostgres(c.DatabaseURL) && c.KeyFile == "" {
+		problems = append(problems, "SKYBRIDGE_DATA_KEYS: required with PostgreSQL (generate one with `skybridge keygen`)")
+	}
+	demo := or(getenv("SKYBRIDGE_DEMO"), "true")
+	b, err := strconv.ParseBool(demo)
+	if err != nil {
+		problems = append(problems, fmt.Sprintf("SKYBRIDGE_DEMO: %q is not true or false", demo))
+	}
+	c.Demo = b
+	langs := or(getenv("SKYBRIDGE_LANGUAGES"), "en,fr,nl,de,es,pt")
+	for _, l := range strings.Split(langs, ",") {
+		l := domain.Lang(strings.TrimSpace(strings.ToLower(l)))
+		if !l.Supported() {
+			problems = append(problems, fmt.Sprintf("SKYBRIDGE_LANGUAGES: %q has no catalogue (supported: %v)", l, domain.Languages))
+			continue
+		}
+		c.Languages = append(c.Languages, l)
+	}
+	w := or(getenv("SKYBRIDGE_WORKERS"), "10")
+	if c.Workers, err = strconv.Atoi(w); err != nil || c.Workers < 1 || c.Workers > 1000 {
+		problems = append(problems, fmt.Sprintf("SKYBRIDGE_WORKERS: %q is not a number from 1 to 1000", w))
+	}
+	sd := or(getenv("SKYBRIDGE_SHUTDOWN_TIMEOUT"), "20s")
+	if c.ShutdownMax, err = time.ParseDuration(sd); err != nil || c.ShutdownMax <= 0 {
+		problems = append(problems, fmt.Sprintf("SKYBRIDGE_SHUTDOWN_TIMEOUT: %q is not a positive duration like 20s", sd))
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		problems = append(problems, fmt.Sprintf("SKYBRIDGE_LOG_FORMAT: %q is not text or json", c.LogFormat))
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		problems = append(problems, fmt.Sprintf("SKYBRIDGE_LOG_LEVEL: %q is not debug, info, warn or error", c.LogLevel))
+	}
+	if len(problems) > 0 {
+		return c, errors.New("configuration:\n  " + strings.Join(problems, "\n  "))
+	}
+	return c, nil
+}
+
+func or(v, def string) string {
+	if strings.TrimSpace(v) == "" {
+		return def
+	}
+	return strings.TrimSpace(v)
+}
+
+func isPostgres(u string) bool {
+	return strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://")
+}
+
+// String prints the configuration with secrets masked.
+func (c Config) String() string {
+	keys := make([]string, len(c.DataKeys))
+	for i, k := range c.DataKeys {
+		id, _, _ := strings.Cut(k, ":")
+		keys[i] = id + ":*****"
+	}
+	langs := make([]string, len(c.Languages))
+	for i, l := range c.Languages {
+		langs[i] = string(l)
+	}
+	return strings.Join([]string{
+		"SKYBRIDGE_ADDR=" + c.Addr,
+		"SKYBRIDGE_DATABASE_URL=" + database.Redact(c.DatabaseURL),
+		"SKYBRIDGE_DATA_KEYS=" + strings.Join(keys, ","),
+		"SKYBRIDGE_KEY_FILE=" + c.KeyFile,
+		"SKYBRIDGE_DEMO=" + strconv.FormatBool(c.Demo),
+		"SKYBRIDGE_LANGUAGES=" + strings.Join(langs, ","),
+		"SKYBRIDGE_WORKERS=" + strconv.Itoa(c.Workers),
+		"SKYBRIDGE_LOG_FORMAT=" + c.LogFormat,
+		"SKYBRIDGE_LOG_LEVEL=" + c.LogLevel,
+		"SKYBRIDGE_SHUTDOWN_TIMEOUT=" + c.ShutdownMax.String(),
+	}, "\n")
+}
+
+// sealer returns the sealer for personal data: the configured keys, or a key kept in
+// a file beside the SQLite database (created on first start) for the embedded
+// default.
+func (c Config) sealer() (*domain.Sealer, error) {
+	if len(c.DataKeys) > 0 {
+		return domain.NewSealer(c.DataKeys...)
+	}
+	b, err := os.ReadFile(c.KeyFile)
+	if errors.Is(err, os.ErrNotExist) {
+		key := domain.NewKey("local1")
+		if err := os.WriteFile(c.KeyFile, []byte(key+"\n"), 0o600); err != nil {
+			return nil, fmt.Errorf("create key file: %w", err)
+		}
+		return domain.NewSealer(key)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read key file: %w", err)
+	}
+	var keys []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			keys = append(keys, l)
+		}
+	}
+	return domain.NewSealer(keys...)
+}

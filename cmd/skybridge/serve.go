@@ -1,0 +1,194 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/skybridge/skybridge/api"
+	"github.com/skybridge/skybridge/domain"
+	"github.com/skybridge/skybridge/flows"
+	"github.com/skybridge/skybridge/integrations/boardingpass"
+	"github.com/skybridge/skybridge/integrations/database"
+	"github.com/skybridge/skybridge/integrations/nlu"
+	"github.com/skybridge/skybridge/integrations/pss"
+	"github.com/skybridge/skybridge/integrations/store"
+	"github.com/skybridge/skybridge/migrations"
+)
+
+// app is the wired service.
+type app struct {
+	db     *database.DB
+	sealer *domain.Sealer
+	store  *store.Store
+	pss    *pss.Demo
+}
+
+var (
+	_ domain.BookingSystem = (*pss.Demo)(nil)
+	_ flows.Store          = (*store.Store)(nil)
+	_ api.Store            = (*store.Store)(nil)
+	_ api.Renderer         = (*boardingpass.Renderer)(nil)
+	_ flows.Understander   = (*nlu.Classifier)(nil)
+)
+
+// open connects to the database, migrates it, and builds the adapters.
+func open(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
+	sealer, err := cfg.sealer()
+	if err != nil {
+		return nil, err
+	}
+	db, err := database.Open(ctx, cfg.DatabaseURL, log)
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.New(db, sealer, log, store.Options{Workers: cfg.Workers})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &app{db: db, sealer: sealer, store: st, pss: pss.NewDemo(db, sealer, time.Now)}, nil
+}
+
+func (a *app) close() error { return a.db.Close() }
+
+// serve runs the service until ctx ends. ready, when not nil, receives the address
+// the server listens on (tests start it on port 0).
+func serve(ctx context.Context, cfg Config, log *slog.Logger, ready chan<- string) error {
+	started := time.Now()
+	a, err := open(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+
+	if err := publishDefaultContent(ctx, a.store, log); err != nil {
+		return err
+	}
+	if cfg.Demo {
+		loaded, err := pss.LoadDemoIfEmpty(ctx, a.db, a.sealer, time.Now())
+		if err != nil {
+			return fmt.Errorf("load demo data: %w", err)
+		}
+		if loaded {
+			log.Info("demo airline loaded: see README.md for the demo bookings")
+		}
+	}
+	classifier, err := nlu.New(cfg.Languages)
+	if err != nil {
+		return err
+	}
+	engine, err := flows.NewEngine(flows.Config{Store: a.store, NLU: classifier, Bookings: a.pss, Log: log, Langs: cfg.Languages})
+	if err != nil {
+		return err
+	}
+	if err := a.store.Start(ctx, engine.Process); err != nil {
+		return err
+	}
+
+	sqlDB, err := a.db.Gorm.DB()
+	if err != nil {
+		return err
+	}
+	handler := api.New(api.Config{
+		Store:    a.store,
+		Renderer: boardingpass.New(),
+		Log:      log,
+		Ready: func(ctx context.Context) error {
+			if err := sqlDB.PingContext(ctx); err != nil {
+				return errors.New("database unreachable")
+			}
+			if n, err := migrations.Pending(ctx, sqlDB, a.db.Dialect); err != nil || n > 0 {
+				return errors.New("database migrations pending")
+			}
+			return nil
+		},
+	})
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("skybridge serving", "addr", ln.Addr().String(), "database", string(a.db.Dialect),
+		"startup_ms", time.Since(started).Milliseconds())
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownMax)
+	defer cancel()
+	// Stop taking requests (open web chat streams end with the context), then let
+	// the workers finish the turns they are in.
+	srv.SetKeepAlivesEnabled(false)
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		log.Warn("http shutdown", "err", err)
+	}
+	if err := a.store.Stop(sctx); err != nil {
+		log.Warn("worker shutdown", "err", err)
+	}
+	return nil
+}
+
+// publishDefaultContent publishes the catalogues shipped with the binary as
+// version 1 of a database that has none.
+func publishDefaultContent(ctx context.Context, st *store.Store, log *slog.Logger) error {
+	v, err := st.LatestContentVersion(ctx)
+	if err != nil {
+		return err
+	}
+	if v > 0 {
+		return nil
+	}
+	c, err := flows.DefaultContent()
+	if err != nil {
+		return err
+	}
+	if problems := c.Validate(domain.Languages); len(problems) > 0 {
+		return fmt.Errorf("default content is invalid: %v", problems)
+	}
+	body, err := flows.MarshalContent(c)
+	if err != nil {
+		return err
+	}
+	n, err := st.PublishContent(ctx, body, "skybridge", "content shipped with the release")
+	if err != nil {
+		return err
+	}
+	log.Info("default content published", "version", n)
+	return nil
+}
+
+func importFile(ctx context.Context, cfg Config, log *slog.Logger, path string, stdout io.Writer) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	a, err := open(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	rep, err := pss.Import(ctx, a.db, a.sealer, f, time.Now())
+	fmt.Fprintln(stdout, rep.String())
+	if err != nil {
+		return fmt.Errorf("import %s: %w", path, err)
+	}
+	return nil
+}
+
+func keygen(id string) string { return domain.NewKey(id) }
