@@ -22,7 +22,7 @@ type Config struct {
 	KeyFile     string        // SKYBRIDGE_KEY_FILE, used when DATA_KEYS is unset
 	Demo        bool          // SKYBRIDGE_DEMO, load the demo airline into an empty database
 	Languages   []domain.Lang // SKYBRIDGE_LANGUAGES, default "en,fr,nl,de,es,pt"
-	Workers     int           // SKYBRIDGE_WORKERS, default 10
+	Workers     int           // SKYBRIDGE_WORKERS, default 10; 0 serves HTTP only
 	LogFormat   string        // SKYBRIDGE_LOG_FORMAT "text" or "json"
 	LogLevel    string        // SKYBRIDGE_LOG_LEVEL "debug", "info", "warn", "error"
 	ShutdownMax time.Duration // SKYBRIDGE_SHUTDOWN_TIMEOUT, default 20s
@@ -71,8 +71,8 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		c.Languages = append(c.Languages, l)
 	}
 	w := or(getenv("SKYBRIDGE_WORKERS"), "10")
-	if c.Workers, err = strconv.Atoi(w); err != nil || c.Workers < 1 || c.Workers > 1000 {
-		problems = append(problems, fmt.Sprintf("SKYBRIDGE_WORKERS: %q is not a number from 1 to 1000", w))
+	if c.Workers, err = strconv.Atoi(w); err != nil || c.Workers < 0 || c.Workers > 1000 {
+		problems = append(problems, fmt.Sprintf("SKYBRIDGE_WORKERS: %q is not a number from 0 to 1000", w))
 	}
 	sd := or(getenv("SKYBRIDGE_SHUTDOWN_TIMEOUT"), "20s")
 	if c.ShutdownMax, err = time.ParseDuration(sd); err != nil || c.ShutdownMax <= 0 {

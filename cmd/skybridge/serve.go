@@ -48,7 +48,7 @@ func open(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := store.New(db, sealer, log, store.Options{Workers: cfg.Workers})
+	st, err := store.New(db, sealer, log, store.Options{Workers: max(cfg.Workers, 1)})
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -88,8 +88,11 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, ready chan<- strin
 	if err != nil {
 		return err
 	}
-	if err := a.store.Start(ctx, engine.Process); err != nil {
-		return err
+	// With no workers this instance only takes messages in; others answer them.
+	if cfg.Workers > 0 {
+		if err := a.store.Start(ctx, engine.Process); err != nil {
+			return err
+		}
 	}
 
 	sqlDB, err := a.db.Gorm.DB()
@@ -136,6 +139,9 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, ready chan<- strin
 	srv.SetKeepAlivesEnabled(false)
 	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		log.Warn("http shutdown", "err", err)
+	}
+	if cfg.Workers == 0 {
+		return nil
 	}
 	if err := a.store.Stop(sctx); err != nil {
 		log.Warn("worker shutdown", "err", err)

@@ -145,6 +145,7 @@ func TestCheckInRules(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
+				t.Parallel()
 				// A fresh copy of the demo data per case, in its own database.
 				b := setup(t, fresh(t, db), summerNow)
 				req := tt.req(t, b)
@@ -341,4 +342,3 @@ func TestConcurrentCheckInsGetUniqueSequences(t *testing.T) {
 		}
 	})
 }
-

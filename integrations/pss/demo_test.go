@@ -130,7 +130,7 @@ func TestDemoCasesHoldAtAnyTime(t *testing.T) {
 	nows := []time.Time{
 		summerNow,
 		time.Date(2026, 1, 15, 12, 0, 0, 0, time.UTC),
-		time.Date(2026, 3, 28, 23, 59, 0, 0, time.UTC), // night before summer time
+		time.Date(2026, 3, 28, 23, 59, 0, 0, time.UTC),  // night before summer time
 		time.Date(2026, 10, 24, 22, 30, 0, 0, time.UTC), // night before winter time
 		time.Date(2027, 2, 28, 6, 45, 0, 0, time.UTC),
 	}

@@ -107,22 +107,27 @@ func (s *Store) newRiverClient(driver riverdriver.Driver[*sql.Tx]) (*river.Clien
 		FetchCooldown:     cooldown,
 		FetchPollInterval: s.opts.PollInterval,
 		JobTimeout:        s.opts.JobTimeout,
-		Logger:            s.log,
-		MaxAttempts:       s.opts.MaxAttempts,
-		PeriodicJobs:      []*river.PeriodicJob{sweep},
-		Queues:            map[string]river.QueueConfig{queueInbox: {MaxWorkers: s.opts.Workers}},
-		Schema:            s.schema,
-		Workers:           workers,
+		// A job still "running" well past its timeout belongs to an instance that
+		// died; River makes it available again after this.
+		RescueStuckJobsAfter: s.opts.JobTimeout + time.Minute,
+		Logger:               s.log,
+		MaxAttempts:          s.opts.MaxAttempts,
+		PeriodicJobs:         []*river.PeriodicJob{sweep},
+		Queues:               map[string]river.QueueConfig{queueInbox: {MaxWorkers: s.opts.Workers}},
+		Schema:               s.schema,
+		Workers:              workers,
 	})
 }
 
 // Start begins working jobs: each processing job calls process with its
-// conversation id. process must handle every pending inbound message of the
-// conversation in order (NextInbound, then CommitTurn, until none is left) and
-// treat a domain.Conflict from CommitTurn as "reload and go on". An error makes
-// River retry the job with exponential backoff; after Options.MaxAttempts the job
-// is discarded and logged at error level, and the sweep enqueues the conversation
-// again once its messages count as stranded.
+// conversation id. process should handle the pending inbound messages of the
+// conversation in order (NextInbound, then CommitTurn, until none is left). When it
+// returns an error after committing turns (it stopped after a batch, or lost a
+// compare-and-swap to a concurrent run), the job runs again at once without
+// spending an attempt. An error without progress makes River retry the job with
+// exponential backoff; after Options.MaxAttempts the job is discarded and logged
+// at error level, and the sweep enqueues the conversation again once its messages
+// count as stranded.
 //
 // Cancelling ctx stops the workers abruptly (running jobs see a cancelled
 // context); prefer Stop.
@@ -136,6 +141,17 @@ func (s *Store) Start(ctx context.Context, process func(ctx context.Context, con
 		return errors.New("start store: already started")
 	}
 	s.process = process
+	// Whatever was accepted before this instance started is either being answered
+	// by another live instance or was left behind by one that died: enqueue it now
+	// rather than waiting for the sweep's threshold. A duplicate job is harmless —
+	// turns are committed with compare-and-swap.
+	n, err := s.sweepBefore(ctx, s.now())
+	if err != nil {
+		return fmt.Errorf("start store: %w", err)
+	}
+	if n > 0 {
+		s.log.Info("recovered conversations with waiting messages", "count", n)
+	}
 	if err := s.river.Start(ctx); err != nil {
 		return fmt.Errorf("start store: %w", err)
 	}
@@ -175,7 +191,40 @@ func (w *processWorker) Work(ctx context.Context, job *river.Job[processArgs]) e
 	if process == nil {
 		return errors.New("process conversation: store not started")
 	}
-	return process(ctx, job.Args.ConversationID)
+	id := job.Args.ConversationID
+	before, err := w.s.pendingHead(ctx, id)
+	if err != nil {
+		return err
+	}
+	err = process(ctx, id)
+	if err == nil {
+		return nil
+	}
+	after, herr := w.s.pendingHead(ctx, id)
+	switch {
+	case herr != nil || after == before:
+		return err // no progress: retry with backoff, spending an attempt
+	case after == 0:
+		return nil // everything got processed, by this run or a concurrent one
+	default:
+		// Turns were committed before the error: the engine stopped after a batch
+		// to let other conversations in, or lost a compare-and-swap to a concurrent
+		// run. Run again behind the waiting jobs without spending an attempt.
+		return river.JobSnooze(0)
+	}
+}
+
+// pendingHead returns the id of the conversation's oldest pending inbound message,
+// 0 when none is pending.
+func (s *Store) pendingHead(ctx context.Context, conversationID int64) (int64, error) {
+	var head int64
+	err := s.db.WithContext(ctx).Model(&inboundRow{}).
+		Where("conversation_id = ? AND processed_at IS NULL", conversationID).
+		Select("COALESCE(MIN(id), 0)").Scan(&head).Error
+	if err != nil {
+		return 0, fmt.Errorf("pending inbound of conversation %d: %w", conversationID, err)
+	}
+	return head, nil
 }
 
 // NextRetry backs off exponentially (2s, 4s, 8s …) up to Options.MaxBackoff, with
@@ -213,8 +262,13 @@ func (w *sweepWorker) Work(ctx context.Context, _ *river.Job[sweepArgs]) error {
 // has waited longer than Options.StrandedAfter, and returns how many jobs it
 // inserted. Conversations that already have a waiting job are left alone.
 func (s *Store) sweep(ctx context.Context) (int, error) {
+	return s.sweepBefore(ctx, s.now().Add(-s.opts.StrandedAfter))
+}
+
+// sweepBefore enqueues processing for every conversation holding an inbound message
+// received before cutoff.
+func (s *Store) sweepBefore(ctx context.Context, cutoff time.Time) (int, error) {
 	const op = "sweep inbox"
-	cutoff := s.now().Add(-s.opts.StrandedAfter)
 	var ids []int64
 	err := s.db.WithContext(ctx).Model(&inboundRow{}).
 		Where("processed_at IS NULL AND received_at < ?", cutoff).

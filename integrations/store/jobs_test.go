@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/skybridge/skybridge/domain"
 	"github.com/skybridge/skybridge/integrations/database"
 	"github.com/skybridge/skybridge/integrations/dbtest"
 )
@@ -107,9 +108,11 @@ func TestSweepRequeuesStrandedMessages(t *testing.T) {
 		if err := b.s.Start(ctx, echo(b.s, rec)); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, "stranded message processed", func() bool { return pendingCount(t, db) == 1 })
-		if _, texts, _ := rec.snapshot(); fmt.Sprint(texts) != "[old]" {
-			t.Fatalf("processed %v, want [old]", texts)
+		// Start also recovers at once what was accepted before it, stranded or not:
+		// an instance that comes up after a crash does not wait for the threshold.
+		waitFor(t, "every waiting message processed", func() bool { return pendingCount(t, db) == 0 })
+		if _, texts, _ := rec.snapshot(); len(texts) != 2 {
+			t.Fatalf("processed %v, want old and fresh once each", texts)
 		}
 	})
 }
@@ -195,6 +198,44 @@ func TestMessageDuringRunningJobGetsFollowUp(t *testing.T) {
 		waitFor(t, "message accepted during a run processed", func() bool { return pendingCount(t, db) == 0 })
 		if _, texts, _ := rec.snapshot(); fmt.Sprint(texts) != "[one two]" {
 			t.Fatalf("processed %v, want [one two]", texts)
+		}
+	})
+}
+
+// An engine that stops after each turn with an error (flows.ErrMore after a batch,
+// or a lost compare-and-swap) is run again without spending the job's attempts.
+func TestErrorAfterProgressRunsAgainWithoutSpendingAttempts(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		b := setup(t, db, Options{MaxAttempts: 1})
+		rec := &recorder{}
+		err := b.s.Start(t.Context(), func(ctx context.Context, id int64) error {
+			c, err := b.s.Conversation(ctx, id)
+			if err != nil {
+				return err
+			}
+			in, ok, err := b.s.NextInbound(ctx, id)
+			if err != nil || !ok {
+				return err
+			}
+			if err := b.s.CommitTurn(ctx, domain.Turn{Conversation: c, InboundID: in.ID}); err != nil {
+				return err
+			}
+			rec.committed(in)
+			return errors.New("more inbound messages waiting")
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range []string{"a", "b", "c"} {
+			accept(t, b.s, msg(id, id), "u1")
+		}
+		waitFor(t, "all messages processed", func() bool { return pendingCount(t, db) == 0 })
+		if _, texts, _ := rec.snapshot(); fmt.Sprint(texts) != "[a b c]" {
+			t.Fatalf("processed %v, want [a b c]", texts)
+		}
+		if n := count(t, db, "SELECT COUNT(*) FROM river_job WHERE state = 'discarded'"); n != 0 {
+			t.Fatalf("%d jobs discarded, want 0", n)
 		}
 	})
 }
