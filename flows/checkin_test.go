@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/skybridge/skybridge/domain"
+	"github.com/skybridge/skybridge/flows"
 )
 
 // step is one line of a scripted conversation: the traveller says something (or taps
@@ -289,4 +290,56 @@ func TestDuplicateDeliveryIsAnsweredOnce(t *testing.T) {
 	if len(out) != 1 {
 		t.Fatalf("%d replies, want 1:\n%s", len(out), transcript(out))
 	}
+}
+
+func TestChooseSomePassengersByNumberOrName(t *testing.T) {
+	h := sqlite(t)
+	tr := h.traveller("x")
+	tr.say("check in")
+	expect(t, tr.say("VR2FAM de Vries"), "1. ", "4. ")
+	out := run(t, tr, []step{
+		{say: "1 and 2", want: []string{"dangerous goods"}},
+		{say: "yes", want: []string{"seat"}},
+		{tap: "seat:keep"},
+		{tap: "seat:keep", want: []string{"Please check"}},
+	})
+	if strings.Contains(transcript(out), "(child)") || strings.Contains(transcript(out), "(infant)") {
+		t.Fatalf("only the two adults were chosen:\n%s", transcript(out))
+	}
+	b := h.traveller("y")
+	b.say("check in")
+	b.say("DB4LHR Dubois")
+	expect(t, b.say("just Marc please"), "Marc Dubois", "passport")
+}
+
+// TestContentVersionIsPinned: a conversation keeps the content version its flow
+// started with; a publish in the middle reaches only conversations that start later.
+func TestContentVersionIsPinned(t *testing.T) {
+	h := sqlite(t)
+	old := h.traveller("old")
+	expect(t, old.say("check in"), "What is your booking reference")
+
+	c, err := flows.DefaultContent()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Messages["en"]["checkin.ask_surname"] = "Got it. Which surname is on the booking?"
+	c.Messages["en"]["checkin.ask_booking"] = "Welcome aboard! Your booking code and surname, please."
+	body, _ := flows.MarshalContent(c)
+	v, err := h.store.PublishContent(context.Background(), body, "editor", "friendlier prompts")
+	if err != nil || v != 2 {
+		t.Fatalf("publish: %d %v", v, err)
+	}
+	expect(t, old.say("JN7KQQ"), "And what is the surname")
+	if st := old.state(); st.ContentVersion != 1 {
+		t.Fatalf("old conversation moved to version %d", st.ContentVersion)
+	}
+	fresh := h.traveller("new")
+	expect(t, fresh.say("check in"), "Welcome aboard!")
+	if st := fresh.state(); st.ContentVersion != 2 {
+		t.Fatalf("new conversation on version %d", st.ContentVersion)
+	}
+	// Once its flow ends, the old conversation takes the new version too.
+	old.say("start over")
+	expect(t, old.say("check in"), "Welcome aboard!")
 }

@@ -69,6 +69,10 @@ func NewEngine(c Config) (*Engine, error) {
 // Flows returns the definitions of the built-in flows.
 func Flows() []*Flow { return []*Flow{checkInFlow(), handoffFlow()} }
 
+// minConfidenceWithData is the classifier confidence needed to act on a global
+// intent in a message that also carries data.
+const minConfidenceWithData = 0.7
+
 // maxTurnsPerJob bounds one Process call so that a flood in one conversation cannot
 // starve the others; the queue calls Process again for the rest.
 const maxTurnsPerJob = 50
@@ -236,6 +240,15 @@ func (e *Engine) understand(t *Turn) {
 	text := strings.TrimSpace(t.In.Text)
 	if e.nlu != nil && text != "" && t.In.Payload == "" {
 		t.U = e.nlu.Understand(text, t.Conv.Lang)
+	}
+	// Inside a flow, a message that carries data ("1 and 2", "14C") is read for
+	// its data unless the classifier is sure it means to leave the step: a weakly
+	// recognised "start over" must not throw away a half-done check-in.
+	if t.Conv.Flow != "" && len(t.U.Entities) > 0 && t.U.Confidence < minConfidenceWithData {
+		switch t.U.Intent {
+		case domain.IntentStartOver, domain.IntentHuman, domain.IntentHelp, domain.IntentCheckIn, domain.IntentBoardingPass:
+			t.U.Intent = domain.IntentNone
+		}
 	}
 	switch p := t.In.Payload; {
 	case strings.HasPrefix(p, "intent:"):

@@ -34,7 +34,7 @@ var (
 	buildErr  error
 )
 
-func binary(t *testing.T) string {
+func binary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "skybridge-bin")
@@ -56,7 +56,7 @@ func binary(t *testing.T) string {
 
 // instance is one running skybridge process.
 type instance struct {
-	t    *testing.T
+	t    testing.TB
 	cmd  *exec.Cmd
 	URL  string
 	logs *syncBuffer
@@ -75,7 +75,9 @@ var servingRE = regexp.MustCompile(`msg="skybridge serving" addr=(\S+)`)
 
 // start runs the binary with env (on top of a minimal environment) and waits until it
 // serves.
-func start(t *testing.T, env ...string) *instance {
+func start(t *testing.T, env ...string) *instance { return startB(t, env...) }
+
+func startB(t testing.TB, env ...string) *instance {
 	t.Helper()
 	cmd := exec.Command(binary(t), "serve")
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "SKYBRIDGE_ADDR=127.0.0.1:0"}, env...)
