@@ -12,6 +12,9 @@ type BookingSystem interface {
 	// FindBooking returns the booking with its passengers, segments, seats and
 	// check-ins. An unknown locator is a NotFound error.
 	FindBooking(ctx context.Context, loc RecordLocator) (Booking, error)
+	// CheckInPolicy returns an airline's online check-in window. The booking system
+	// is its authority: it refuses check-ins outside it.
+	CheckInPolicy(ctx context.Context, carrier CarrierCode) (CheckInPolicy, error)
 	// SeatMap returns a flight's seats with their current occupancy.
 	SeatMap(ctx context.Context, flightID int64) (SeatMap, error)
 	// CheckIn accepts passengers on one segment and returns their check-ins (seat and

@@ -208,6 +208,10 @@ func lookupBooking(ctx context.Context, t *Turn) (Event, error) {
 			continue
 		}
 		t.Booking = &b
+		if err := t.e.loadPolicies(ctx, t); err != nil {
+			t.Say("error.unavailable")
+			return "lookup_unavailable", nil
+		}
 		t.Slots.Locator, t.Slots.Surname = string(b.Locator), p.surname
 		t.Slots.PendingLocators, t.Slots.PendingSurnames = nil, nil
 		return afterLookup(t), nil
@@ -254,7 +258,11 @@ func (t *Turn) options() []domain.CheckInOption {
 	for _, seg := range b.Segments {
 		one := b
 		one.Segments = []domain.Segment{seg}
-		out = append(out, one.CheckInOptions(t.Content.Rules.Policy(seg.Flight.Number.Carrier), t.Now)...)
+		policy, ok := t.Policies[seg.Flight.Number.Carrier]
+		if !ok {
+			policy = domain.DefaultCheckInPolicy
+		}
+		out = append(out, one.CheckInOptions(policy, t.Now)...)
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		si, _ := b.Segment(out[i].SegmentID)

@@ -8,7 +8,6 @@ import (
 	"path"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/skybridge/skybridge/domain"
 )
@@ -26,11 +25,6 @@ type Content struct {
 
 // Rules are the business rules staff can tune.
 type Rules struct {
-	// CheckInOpensHours and CheckInClosesHours give the default online check-in
-	// window before departure; Carriers overrides them per airline designator.
-	CheckInOpensHours  float64                 `json:"checkin_opens_hours"`
-	CheckInClosesHours float64                 `json:"checkin_closes_hours"`
-	Carriers           map[string]CarrierRules `json:"carriers,omitempty"`
 	// SeatChoice lets travellers pick a seat from the seat map during check-in.
 	SeatChoice bool `json:"seat_choice"`
 	// MaxLookupFailures failed booking look-ups within LookupWindowMinutes lock a
@@ -39,28 +33,6 @@ type Rules struct {
 	LookupWindowMinutes int `json:"lookup_window_minutes"`
 	// AirlineName is shown in greetings.
 	AirlineName string `json:"airline_name"`
-}
-
-// CarrierRules overrides the check-in window for one airline.
-type CarrierRules struct {
-	CheckInOpensHours  float64 `json:"checkin_opens_hours"`
-	CheckInClosesHours float64 `json:"checkin_closes_hours"`
-}
-
-// Policy returns the check-in window for a carrier.
-func (r Rules) Policy(c domain.CarrierCode) domain.CheckInPolicy {
-	open, closeH := r.CheckInOpensHours, r.CheckInClosesHours
-	if cr, ok := r.Carriers[string(c)]; ok {
-		open, closeH = cr.CheckInOpensHours, cr.CheckInClosesHours
-	}
-	p := domain.DefaultCheckInPolicy
-	if open > 0 {
-		p.Opens = time.Duration(open * float64(time.Hour))
-	}
-	if closeH > 0 {
-		p.Closes = time.Duration(closeH * float64(time.Hour))
-	}
-	return p
 }
 
 //go:embed content/*.json
@@ -148,9 +120,6 @@ func (c Content) Validate(langs []domain.Lang) []Problem {
 		}
 	}
 	r := c.Rules
-	if r.CheckInOpensHours <= r.CheckInClosesHours || r.CheckInOpensHours > 168 || r.CheckInClosesHours < 0 {
-		out = append(out, Problem{Key: "rules.checkin", Message: "check-in must open before it closes, at most 7 days ahead"})
-	}
 	if r.MaxLookupFailures < 1 || r.LookupWindowMinutes < 1 {
 		out = append(out, Problem{Key: "rules.lookup", Message: "look-up limits must be positive"})
 	}

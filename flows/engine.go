@@ -422,6 +422,9 @@ func (e *Engine) load(ctx context.Context, t *Turn, def *StateDef) bool {
 			return e.unavailable(t, err)
 		}
 		t.Booking = &b
+		if err := e.loadPolicies(ctx, t); err != nil {
+			return e.unavailable(t, err)
+		}
 	}
 	if def.NeedsSeatMap && t.Booking != nil {
 		for _, segID := range t.Slots.Segments {
@@ -440,6 +443,26 @@ func (e *Engine) load(ctx context.Context, t *Turn, def *StateDef) bool {
 		}
 	}
 	return true
+}
+
+// loadPolicies asks the booking system for the check-in window of every carrier on
+// the loaded booking.
+func (e *Engine) loadPolicies(ctx context.Context, t *Turn) error {
+	if t.Policies == nil {
+		t.Policies = map[domain.CarrierCode]domain.CheckInPolicy{}
+	}
+	for _, s := range t.Booking.Segments {
+		c := s.Flight.Number.Carrier
+		if _, ok := t.Policies[c]; ok {
+			continue
+		}
+		p, err := e.bookings.CheckInPolicy(ctx, c)
+		if err != nil {
+			return err
+		}
+		t.Policies[c] = p
+	}
+	return nil
 }
 
 func (e *Engine) unavailable(t *Turn, err error) bool {

@@ -67,6 +67,9 @@ type Turn struct {
 
 	Booking  *domain.Booking
 	SeatMaps map[int64]domain.SeatMap
+	// Policies holds the check-in window of each carrier on the booking, as the
+	// booking system states it.
+	Policies map[domain.CarrierCode]domain.CheckInPolicy
 
 	e             *Engine
 	out           []domain.Outbound
