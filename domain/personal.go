@@ -35,7 +35,8 @@ func (n PersonName) MatchesSurname(typed string) bool {
 }
 
 // FoldName upper-cases a name and strips accents and separators, so that names typed
-// on any keyboard compare equal to the booked form. Letters outside Latin-1 are kept.
+// on any keyboard compare equal to the booked form. Latin letters are transliterated
+// as in passports (Ø→O, Đ→D, Þ→TH); letters of other scripts are kept.
 func FoldName(s string) string {
 	var b strings.Builder
 	for _, r := range strings.ToUpper(s) {
@@ -62,6 +63,14 @@ var foldAccent = map[rune]string{
 	'Ú': "U", 'Û': "U", 'Ü': "U", 'Ý': "Y", 'ß': "SS", 'Ÿ': "Y", 'Œ': "OE", 'Ł': "L",
 	'Ś': "S", 'Š': "S", 'Ž': "Z", 'Ź': "Z", 'Ż': "Z", 'Č': "C", 'Ć': "C", 'Ř': "R",
 	'Ě': "E", 'Ę': "E", 'Ą': "A", 'Ń': "N", 'Ő': "O", 'Ű': "U", 'İ': "I", 'Ğ': "G", 'Ş': "S",
+	// Latin Extended letters, following the ICAO Doc 9303 transliteration used in
+	// the machine-readable zone of passports.
+	'Ā': "A", 'Ă': "A", 'Ď': "D", 'Đ': "D", 'Ð': "D", 'Ē': "E", 'Ė': "E", 'Ĝ': "G",
+	'Ģ': "G", 'Ĥ': "H", 'Ħ': "H", 'Ī': "I", 'Į': "I", 'Ĩ': "I", 'Ĳ': "IJ", 'Ĵ': "J",
+	'Ķ': "K", 'Ĺ': "L", 'Ļ': "L", 'Ľ': "L", 'Ŀ': "L", 'Ņ': "N", 'Ň': "N", 'Ō': "O",
+	'Ŕ': "R", 'Ŗ': "R", 'Ŝ': "S", 'Ș': "S", 'Ţ': "T", 'Ț': "T", 'Ť': "T", 'Ŧ': "T",
+	'Ū': "U", 'Ŭ': "U", 'Ů': "U", 'Ų': "U", 'Ũ': "U", 'Ŵ': "W", 'Ŷ': "Y", 'Þ': "TH",
+	'ẞ': "SS",
 }
 
 // Secret is a piece of personal data (a document number, a phone number) that must not

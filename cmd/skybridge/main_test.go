@@ -356,18 +356,7 @@ func TestRestartLosesNothing(t *testing.T) {
 	in = start(t, env)
 	for _, c := range clients {
 		c.base = in.URL
-		c.waitFor("booking reference")
-		time.Sleep(20 * time.Millisecond)
-		c.fetch()
-		replies := 0
-		for _, m := range c.seen {
-			if strings.Contains(m.Text, "booking reference") {
-				replies++
-			}
-		}
-		if replies != 1 {
-			t.Fatalf("message answered %d times: %+v", replies, c.seen)
-		}
+		answeredOnce(t, c, "booking reference")
 	}
 	// Now kill a working instance in the middle of a burst.
 	for _, c := range clients {
@@ -380,20 +369,27 @@ func TestRestartLosesNothing(t *testing.T) {
 	in = start(t, env)
 	for _, c := range clients {
 		c.base = in.URL
-		c.waitFor("Shall I check in Eva Jansen")
-		time.Sleep(20 * time.Millisecond)
-		c.fetch()
-		found := 0
-		for _, m := range c.seen {
-			if strings.Contains(m.Text, "I found booking JN7KQP") {
-				found++
-			}
-		}
-		if found != 1 {
-			t.Fatalf("second message answered %d times: %+v", found, c.seen)
-		}
+		answeredOnce(t, c, "I found booking JN7KQP")
 	}
 	in.stop()
+}
+
+// answeredOnce waits for a reply containing text and fails unless exactly one such
+// reply is in the whole transcript.
+func answeredOnce(t *testing.T, c *chatClient, text string) {
+	t.Helper()
+	c.waitFor(text)
+	time.Sleep(20 * time.Millisecond)
+	c.fetch()
+	n := 0
+	for _, m := range c.seen {
+		if strings.Contains(m.Text, text) {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%q answered %d times: %+v", text, n, c.seen)
+	}
 }
 
 func TestBadRequestsGetClearErrors(t *testing.T) {
