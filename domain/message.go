@@ -29,8 +29,11 @@ type Conversation struct {
 	Data           json.RawMessage // the flow's slots, owned by flows
 	ContentVersion int             // pinned content version, 0 = not yet pinned
 	Version        int64
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// LastInboundAt is when the traveller last wrote: it opens the channel's
+	// customer-service window.
+	LastInboundAt time.Time
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 // Inbound is one message a traveller sent, stored before it is acknowledged.
@@ -41,7 +44,10 @@ type Inbound struct {
 	ChannelMessageID string // wamid, mid, or the web chat client's message id
 	Text             string // free text, or the title of a tapped button
 	Payload          string // id of a tapped button or list row, empty for free text
-	ReceivedAt       time.Time
+	// Unsupported names what the traveller sent when it is not text or a tap
+	// ("image", "location", "sticker", …): the flows answer it politely.
+	Unsupported string
+	ReceivedAt  time.Time
 }
 
 // OutboundKind is the channel-neutral kind of an outbound message.
@@ -80,8 +86,18 @@ type Outbound struct {
 	Text           string
 	Choices        []Choice
 	Attachment     *Attachment
-	Status         DeliveryStatus
-	CreatedAt      time.Time
+	// Purpose names what the message is for ("reply", "flight_delay", …); where the
+	// channel's policy requires an approved template, the template configured for
+	// this purpose and language is sent, filled with Params.
+	Purpose string
+	Params  map[string]string
+	// HumanAgent marks a reply typed by a person (Messenger HUMAN_AGENT tag).
+	HumanAgent bool
+
+	Status           DeliveryStatus
+	ChannelMessageID string // the platform's id once sent
+	Error            string // why it failed or was not sent
+	CreatedAt        time.Time
 }
 
 // DeliveryStatus tracks an outbound message. It only moves forward.
@@ -94,4 +110,7 @@ const (
 	StatusDelivered DeliveryStatus = "delivered"
 	StatusRead      DeliveryStatus = "read"
 	StatusFailed    DeliveryStatus = "failed"
+	// StatusBlocked: no channel policy allowed sending it (outside the window with no
+	// template configured, or the traveller opted out). Final, never sent.
+	StatusBlocked DeliveryStatus = "blocked"
 )

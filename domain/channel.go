@@ -1,0 +1,116 @@
+package domain
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// EventKind is the kind of a channel webhook event.
+type EventKind string
+
+// Channel event kinds.
+const (
+	EventMessage    EventKind = "message"    // a traveller wrote or tapped something
+	EventStatus     EventKind = "status"     // an outbound message was sent, delivered, read or failed
+	EventWatermark  EventKind = "watermark"  // Messenger: every message before At is delivered/read
+	EventPreference EventKind = "preference" // the traveller stopped or resumed a category of messages
+	EventIgnored    EventKind = "ignored"    // echoes and events we do not act on
+)
+
+// ChannelEvent is one thing a channel's webhook reported, parsed from the platform's
+// wire format by the channel adapter.
+type ChannelEvent struct {
+	Kind EventKind
+	// UserID identifies the traveller on the channel: the WhatsApp phone number
+	// (wa_id digits) when present, else the business-scoped user id; the Messenger PSID.
+	UserID string
+	// AltUserID is the other WhatsApp identifier when both are present (the BSUID).
+	AltUserID   string
+	ProfileName string
+	// Inbound is set for EventMessage.
+	Inbound Inbound
+	// Status is set for EventStatus and EventWatermark.
+	Status StatusUpdate
+	// Preference is set for EventPreference.
+	Preference PreferenceUpdate
+	// Note explains an ignored event, for the log.
+	Note string
+}
+
+// StatusUpdate is a delivery report for an outbound message.
+type StatusUpdate struct {
+	ChannelMessageID string // wamid or mid; empty for a watermark
+	Status           DeliveryStatus
+	At               time.Time // when the platform says it happened; the watermark for EventWatermark
+	ErrorCode        int
+	ErrorTitle       string
+	ErrorDetail      string
+}
+
+// Category is a kind of proactive message a traveller can opt out of.
+type Category string
+
+// Message categories.
+const (
+	CategoryFlightUpdates Category = "flight_updates"
+	CategoryOffers        Category = "offers"
+)
+
+// PreferenceUpdate records that a traveller stopped or resumed a category.
+type PreferenceUpdate struct {
+	Category Category
+	OptedOut bool
+	At       time.Time
+}
+
+// Rank orders delivery statuses so that a status only moves forward: a late
+// "delivered" never overwrites "read". Failed ranks with read: it is final.
+func (s DeliveryStatus) Rank() int {
+	switch s {
+	case StatusQueued:
+		return 0
+	case StatusSent:
+		return 1
+	case StatusDelivered:
+		return 2
+	case StatusRead, StatusFailed, StatusBlocked:
+		return 3
+	}
+	return -1
+}
+
+// TemplateRef is an approved message template with its parameters, used where the
+// channel's policy forbids free-form messages (outside the 24-hour window).
+type TemplateRef struct {
+	Name     string
+	Language string // the platform's code, e.g. "en_GB"
+	// Params are the body parameters in order; with ParamNames set they are named.
+	Params     []string
+	ParamNames []string
+	// ButtonPayloads are quick-reply payloads for the template's buttons, in order.
+	ButtonPayloads []string
+}
+
+// SendError is a refusal by a channel's platform, classified so that delivery knows
+// what to do: retry later, fall back to a template, or record a permanent failure.
+type SendError struct {
+	Code         int    // the platform's error code (130429, 131047, 613, …)
+	Message      string // the platform's message
+	HTTPStatus   int
+	Retryable    bool // throttling, server errors: try again with backoff
+	WindowClosed bool // the customer-service window is closed: a template is needed
+	// RetryAfter, when known, is the wait the platform asked for.
+	RetryAfter time.Duration
+}
+
+func (e *SendError) Error() string {
+	return fmt.Sprintf("send refused: code %d (http %d): %s", e.Code, e.HTTPStatus, e.Message)
+}
+
+// AsSendError returns the SendError in err's chain, if any.
+func AsSendError(err error) (*SendError, bool) {
+	var se *SendError
+	ok := errors.As(err, &se)
+	return se, ok
+}
