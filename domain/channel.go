@@ -114,3 +114,22 @@ func AsSendError(err error) (*SendError, bool) {
 	ok := errors.As(err, &se)
 	return se, ok
 }
+
+// Recipient is who a channel message goes to.
+type Recipient struct {
+	UserID    string // wa_id digits, BSUID, or PSID
+	AltUserID string // WhatsApp BSUID when UserID is the phone number
+	Lang      Lang
+}
+
+// SendMode says under which channel policy a message is sent.
+type SendMode struct {
+	// Template, when set, sends this approved template instead of the free-form
+	// message (outside the customer-service window).
+	Template *TemplateRef
+	// Proactive marks a message the business starts (not a reply); Messenger sends it
+	// as messaging_type UPDATE inside the window.
+	Proactive bool
+	// HumanAgent marks a person's reply (Messenger HUMAN_AGENT tag, up to 7 days).
+	HumanAgent bool
+}
