@@ -22,6 +22,7 @@ type Conversation struct {
 	ID             int64
 	Channel        Channel
 	UserID         string // channel user id: web chat session, wa_id, PSID
+	AltUserID      string // WhatsApp business-scoped user id when UserID is the phone number
 	Lang           Lang
 	LangExplicit   bool // the traveller asked for this language
 	Flow           string

@@ -12,6 +12,8 @@ type Turn struct {
 	Transitions  []Transition
 	Outbound     []Outbound // Seq is assigned by the store, continuing the conversation's sequence
 	Passes       []BoardingPass
+	// Preferences records what the traveller stopped or resumed in this turn.
+	Preferences []PreferenceUpdate
 	// LookupFailureKey, when set, records one failed booking look-up for that key.
 	LookupFailureKey string
 	At               time.Time

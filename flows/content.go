@@ -33,6 +33,9 @@ type Rules struct {
 	LookupWindowMinutes int `json:"lookup_window_minutes"`
 	// AirlineName is shown in greetings.
 	AirlineName string `json:"airline_name"`
+	// Templates are the approved templates used where a channel's policy forbids
+	// free-form messages.
+	Templates []TemplateRule `json:"templates,omitempty"`
 }
 
 //go:embed content/*.json

@@ -164,6 +164,7 @@ func (e *Engine) Turn(ctx context.Context, conv domain.Conversation, in domain.I
 		Transitions:  t.transitions,
 		Outbound:     t.out,
 		Passes:       t.passes,
+		Preferences:  t.preferences,
 		At:           now,
 	}
 	if t.lookupFailure {
@@ -177,6 +178,15 @@ func lookupKey(c domain.Conversation) string { return string(c.Channel) + ":" + 
 // run is one turn: language, global intents, then the current state.
 func (e *Engine) run(ctx context.Context, t *Turn) {
 	e.understand(t)
+	if t.In.Unsupported != "" && strings.TrimSpace(t.In.Text) == "" && t.In.Payload == "" {
+		// A photo, a voice note, a location: say what we can read, and ask again.
+		t.Say("media.unsupported")
+		e.reprompt(ctx, t)
+		return
+	}
+	if e.optOut(t) {
+		return
+	}
 	if t.U.Intent == domain.IntentChangeLanguage {
 		if l, ok := t.U.First(domain.EntityLanguage); ok && domain.Lang(l.Normalized).Supported() {
 			t.Lang = domain.Lang(l.Normalized)
@@ -531,4 +541,40 @@ func newToken() string {
 		panic(err)
 	}
 	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// optOut handles STOP and START (and their equivalents in the traveller's language)
+// sent as a whole message: they stop or resume every category of proactive
+// message. It reports whether the message was one of them.
+func (e *Engine) optOut(t *Turn) bool {
+	msg := fold(t.In.Text)
+	if msg == "" || t.In.Payload != "" {
+		return false
+	}
+	is := func(key string) bool {
+		for _, w := range t.Words(key) {
+			if msg == w {
+				return true
+			}
+		}
+		for _, w := range (&Turn{Content: t.Content, Lang: domain.DefaultLang}).Words(key) {
+			if msg == w {
+				return true
+			}
+		}
+		return false
+	}
+	stop := is("words.stop")
+	if !stop && !is("words.start") {
+		return false
+	}
+	for _, c := range []domain.Category{domain.CategoryFlightUpdates, domain.CategoryOffers} {
+		t.preferences = append(t.preferences, domain.PreferenceUpdate{Category: c, OptedOut: stop, At: t.Now})
+	}
+	if stop {
+		t.Say("optout.done")
+	} else {
+		t.Say("optout.resumed")
+	}
+	return true
 }

@@ -4,6 +4,11 @@ package flows
 // contain. The content validator refuses a version that lacks one of them in an
 // enabled language or uses a placeholder the flow does not provide.
 var messageKeys = map[string][]string{
+	"media.unsupported":             {},
+	"optout.done":                   {},
+	"optout.resumed":                {},
+	"words.stop":                    {},
+	"words.start":                   {},
 	"greeting":                      {"airline"},
 	"thanks":                        {},
 	"help.idle":                     {},

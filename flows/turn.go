@@ -76,6 +76,7 @@ type Turn struct {
 	passes        []domain.BoardingPass // newly issued, to be stored
 	passesToSend  []domain.BoardingPass // new or re-sent, to be shown
 	lookupFailure bool
+	preferences   []domain.PreferenceUpdate
 	transitions   []domain.Transition
 }
 

@@ -24,7 +24,26 @@ var errDuplicate = errors.New("duplicate inbound message")
 // conversation the message belongs to. Accept returns after the commit, so the
 // caller may acknowledge the message to the channel as soon as err is nil.
 func (s *Store) Accept(ctx context.Context, in domain.Inbound, userID string) (conversationID int64, duplicate bool, err error) {
+	return s.accept(ctx, in, Who{UserID: userID})
+}
+
+// Who identifies the sender of an inbound message on its channel.
+type Who struct {
+	UserID      string
+	AltUserID   string // WhatsApp business-scoped user id when UserID is the phone number
+	ProfileName string // the name the platform shows; personal data, sealed at rest
+}
+
+// AcceptEvent is Accept for a message parsed from a channel webhook, keeping the
+// traveller's alternative id and profile name.
+func (s *Store) AcceptEvent(ctx context.Context, ev domain.ChannelEvent) (conversationID int64, duplicate bool, err error) {
+	in := ev.Inbound
+	return s.accept(ctx, in, Who{UserID: ev.UserID, AltUserID: ev.AltUserID, ProfileName: ev.ProfileName})
+}
+
+func (s *Store) accept(ctx context.Context, in domain.Inbound, who Who) (conversationID int64, duplicate bool, err error) {
 	const op = "accept message"
+	userID := who.UserID
 	if in.Channel == "" || in.ChannelMessageID == "" || userID == "" {
 		return 0, false, domain.Errorf(domain.Invalid, op, "channel, channel message id and user id are required")
 	}
@@ -59,6 +78,21 @@ func (s *Store) Accept(ctx context.Context, in domain.Inbound, userID string) (c
 				conversationID = owner[0]
 			}
 			return errDuplicate
+		}
+		// The traveller's message opens (or keeps open) the channel's
+		// customer-service window.
+		err = tx.Exec(`UPDATE conversations SET last_inbound_at = ?
+			WHERE id = ? AND (last_inbound_at IS NULL OR last_inbound_at < ?)`,
+			in.ReceivedAt.UTC(), id, in.ReceivedAt.UTC()).Error
+		if err != nil {
+			return fmt.Errorf("open service window: %w", err)
+		}
+		if who.AltUserID != "" || who.ProfileName != "" {
+			err = tx.Model(&conversationRow{}).Where("id = ?", id).Updates(map[string]any{
+				"alt_user_id": who.AltUserID, "profile_name": s.sealer.Seal(who.ProfileName)}).Error
+			if err != nil {
+				return fmt.Errorf("save traveller profile: %w", err)
+			}
 		}
 		_, err = s.enqueueProcess(ctx, sqlTx, id)
 		return err

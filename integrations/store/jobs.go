@@ -57,23 +57,43 @@ var uniqueProcess = river.UniqueOpts{
 	},
 }
 
+// followable is a per-conversation job kind that can be made to follow a running
+// job of the same kind and conversation.
+type followable interface {
+	river.JobArgs
+	following(jobID int64) followable
+}
+
+func (a processArgs) following(id int64) followable { a.After = id; return a }
+
 // enqueueProcess inserts, in tx, a job that will process the conversation's pending
 // messages, and reports whether a new job was inserted (false: an equivalent job
 // was already waiting).
+func (s *Store) enqueueProcess(ctx context.Context, tx *sql.Tx, conversationID int64) (bool, error) {
+	return s.enqueue(ctx, tx, processArgs{ConversationID: conversationID})
+}
+
+func queueOf(args followable) string {
+	if args.Kind() == kindDeliver {
+		return queueOutbox
+	}
+	return queueInbox
+}
+
+// enqueue inserts a per-conversation job in tx, unique while it waits or runs.
 //
 // A job skipped as a duplicate of a waiting (available, scheduled, retryable) job
-// is fine: that job has not yet looked for pending messages, and on PostgreSQL the
-// insert holds a lock on it until tx commits, so River cannot fetch it before the
-// new message is visible. A running job, however, may already have made its last
-// look, so a follow-up job keyed by the running job's id is enqueued instead; all
-// messages arriving while that job runs share one follow-up.
-func (s *Store) enqueueProcess(ctx context.Context, tx *sql.Tx, conversationID int64) (bool, error) {
-	opts := &river.InsertOpts{Queue: queueInbox, UniqueOpts: uniqueProcess}
-	args := processArgs{ConversationID: conversationID}
+// is fine: that job has not yet looked for work, and on PostgreSQL the insert holds
+// a lock on it until tx commits, so River cannot fetch it before the new rows are
+// visible. A running job, however, may already have made its last look, so a
+// follow-up job keyed by the running job's id is enqueued instead; all work arriving
+// while that job runs shares one follow-up.
+func (s *Store) enqueue(ctx context.Context, tx *sql.Tx, args followable) (bool, error) {
+	opts := &river.InsertOpts{Queue: queueOf(args), UniqueOpts: uniqueProcess}
 	for range maxFollowers {
 		res, err := s.river.InsertTx(ctx, tx, args, opts)
 		if err != nil {
-			return false, fmt.Errorf("enqueue processing: %w", err)
+			return false, fmt.Errorf("enqueue %s: %w", args.Kind(), err)
 		}
 		if !res.UniqueSkippedAsDuplicate {
 			return true, nil
@@ -81,11 +101,10 @@ func (s *Store) enqueueProcess(ctx context.Context, tx *sql.Tx, conversationID i
 		if res.Job.State != rivertype.JobStateRunning {
 			return false, nil
 		}
-		args.After = res.Job.ID
+		args = args.following(res.Job.ID)
 	}
-	args.After = 0
-	if _, err := s.river.InsertTx(ctx, tx, args, &river.InsertOpts{Queue: queueInbox}); err != nil {
-		return false, fmt.Errorf("enqueue processing: %w", err)
+	if _, err := s.river.InsertTx(ctx, tx, args.following(0), &river.InsertOpts{Queue: queueOf(args)}); err != nil {
+		return false, fmt.Errorf("enqueue %s: %w", args.Kind(), err)
 	}
 	return true, nil
 }
@@ -94,6 +113,8 @@ func (s *Store) newRiverClient(driver riverdriver.Driver[*sql.Tx]) (*river.Clien
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &processWorker{s: s})
 	river.AddWorker(workers, &sweepWorker{s: s})
+	river.AddWorker(workers, &deliverWorker{s: s})
+	river.AddWorker(workers, &webhookWorker{s: s})
 	sweep := river.NewPeriodicJob(
 		river.PeriodicInterval(s.opts.SweepInterval),
 		func() (river.JobArgs, *river.InsertOpts) {
@@ -113,9 +134,13 @@ func (s *Store) newRiverClient(driver riverdriver.Driver[*sql.Tx]) (*river.Clien
 		Logger:               s.log,
 		MaxAttempts:          s.opts.MaxAttempts,
 		PeriodicJobs:         []*river.PeriodicJob{sweep},
-		Queues:               map[string]river.QueueConfig{queueInbox: {MaxWorkers: s.opts.Workers}},
-		Schema:               s.schema,
-		Workers:              workers,
+		Queues: map[string]river.QueueConfig{
+			queueInbox:    {MaxWorkers: s.opts.Workers},
+			queueOutbox:   {MaxWorkers: s.opts.Workers},
+			queueWebhooks: {MaxWorkers: s.opts.Workers},
+		},
+		Schema:  s.schema,
+		Workers: workers,
 	})
 }
 
@@ -140,7 +165,9 @@ func (s *Store) Start(ctx context.Context, process func(ctx context.Context, con
 	if s.started {
 		return errors.New("start store: already started")
 	}
+	s.hmu.Lock()
 	s.process = process
+	s.hmu.Unlock()
 	// Whatever was accepted before this instance started is either being answered
 	// by another live instance or was left behind by one that died: enqueue it now
 	// rather than waiting for the sweep's threshold. A duplicate job is harmless —
@@ -176,9 +203,7 @@ func (s *Store) Stop(ctx context.Context) error {
 }
 
 func (s *Store) processFunc() func(context.Context, int64) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.process
+	return s.handlers().Process
 }
 
 type processWorker struct {

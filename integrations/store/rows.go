@@ -22,6 +22,9 @@ type conversationRow struct {
 	Data           string // sealed JSON
 	ContentVersion int
 	Version        int64
+	AltUserID      string
+	ProfileName    string // sealed
+	LastInboundAt  *time.Time
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 }
@@ -35,6 +38,7 @@ type inboundRow struct {
 	ChannelMessageID string
 	Text             string // sealed
 	Payload          string // sealed
+	Unsupported      string
 	ReceivedAt       time.Time
 	ProcessedAt      *time.Time
 }
@@ -50,6 +54,9 @@ type outboundRow struct {
 	Status           string
 	ChannelMessageID string
 	Error            string
+	ErrorCode        int
+	Purpose          string
+	Attempts         int
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
 }
@@ -58,9 +65,11 @@ func (outboundRow) TableName() string { return "outbound_messages" }
 
 // outboundBody is the JSON inside outbound_messages.body.
 type outboundBody struct {
-	Text       string          `json:"text,omitempty"`
-	Choices    []choiceBody    `json:"choices,omitempty"`
-	Attachment *attachmentBody `json:"attachment,omitempty"`
+	Text       string            `json:"text,omitempty"`
+	Choices    []choiceBody      `json:"choices,omitempty"`
+	Attachment *attachmentBody   `json:"attachment,omitempty"`
+	Params     map[string]string `json:"params,omitempty"`
+	HumanAgent bool              `json:"human_agent,omitempty"`
 }
 
 type choiceBody struct {
@@ -155,6 +164,10 @@ func (s *Store) toDomainConversation(r conversationRow) (domain.Conversation, er
 		CreatedAt:      r.CreatedAt.UTC(),
 		UpdatedAt:      r.UpdatedAt.UTC(),
 	}
+	if r.LastInboundAt != nil {
+		c.LastInboundAt = r.LastInboundAt.UTC()
+	}
+	c.AltUserID = r.AltUserID
 	if data != "" {
 		c.Data = json.RawMessage(data)
 	}
@@ -169,6 +182,7 @@ func (s *Store) fromDomainInbound(in domain.Inbound) inboundRow {
 		ChannelMessageID: in.ChannelMessageID,
 		Text:             s.sealer.Seal(in.Text),
 		Payload:          s.sealer.Seal(in.Payload),
+		Unsupported:      in.Unsupported,
 		ReceivedAt:       in.ReceivedAt.UTC(),
 	}
 }
@@ -189,6 +203,7 @@ func (s *Store) toDomainInbound(r inboundRow) (domain.Inbound, error) {
 		ChannelMessageID: r.ChannelMessageID,
 		Text:             text,
 		Payload:          payload,
+		Unsupported:      r.Unsupported,
 		ReceivedAt:       r.ReceivedAt.UTC(),
 	}, nil
 }
@@ -196,7 +211,7 @@ func (s *Store) toDomainInbound(r inboundRow) (domain.Inbound, error) {
 // fromDomainOutbound builds the row of a new outbound message; the caller assigns
 // Seq and the store sets the status to queued.
 func (s *Store) fromDomainOutbound(o domain.Outbound) (outboundRow, error) {
-	b := outboundBody{Text: o.Text}
+	b := outboundBody{Text: o.Text, Params: o.Params, HumanAgent: o.HumanAgent}
 	for _, c := range o.Choices {
 		b.Choices = append(b.Choices, choiceBody(c))
 	}
@@ -217,6 +232,7 @@ func (s *Store) fromDomainOutbound(o domain.Outbound) (outboundRow, error) {
 		Kind:           string(o.Kind),
 		Body:           s.sealer.Seal(string(raw)),
 		Status:         string(status),
+		Purpose:        o.Purpose,
 		CreatedAt:      o.CreatedAt.UTC(),
 		UpdatedAt:      o.CreatedAt.UTC(),
 	}, nil
@@ -232,13 +248,18 @@ func (s *Store) toDomainOutbound(r outboundRow) (domain.Outbound, error) {
 		return domain.Outbound{}, fmt.Errorf("outbound %d body: %w", r.ID, err)
 	}
 	o := domain.Outbound{
-		ID:             r.ID,
-		ConversationID: r.ConversationID,
-		Seq:            r.Seq,
-		Kind:           domain.OutboundKind(r.Kind),
-		Text:           b.Text,
-		Status:         domain.DeliveryStatus(r.Status),
-		CreatedAt:      r.CreatedAt.UTC(),
+		ID:               r.ID,
+		ConversationID:   r.ConversationID,
+		Seq:              r.Seq,
+		Kind:             domain.OutboundKind(r.Kind),
+		Text:             b.Text,
+		Status:           domain.DeliveryStatus(r.Status),
+		Purpose:          r.Purpose,
+		Params:           b.Params,
+		HumanAgent:       b.HumanAgent,
+		ChannelMessageID: r.ChannelMessageID,
+		Error:            r.Error,
+		CreatedAt:        r.CreatedAt.UTC(),
 	}
 	for _, c := range b.Choices {
 		o.Choices = append(o.Choices, domain.Choice(c))

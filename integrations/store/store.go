@@ -89,8 +89,11 @@ type Store struct {
 
 	river *river.Client[*sql.Tx]
 
-	mu      sync.Mutex
+	mu      sync.Mutex   // guards started; held across River start and stop
+	hmu     sync.RWMutex // guards the handlers; never held while River stops
 	process func(ctx context.Context, conversationID int64) error
+	deliver func(ctx context.Context, conversationID int64) error
+	webhook func(ctx context.Context, channel domain.Channel, body []byte) error
 	started bool
 
 	wake notifier

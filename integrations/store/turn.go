@@ -34,7 +34,7 @@ func (s *Store) CommitTurn(ctx context.Context, t domain.Turn) error {
 		at = s.now()
 	}
 	row := s.fromDomainConversation(c)
-	err := s.inTx(ctx, func(tx *gorm.DB, _ *sql.Tx) error {
+	err := s.inTx(ctx, func(tx *gorm.DB, sqlTx *sql.Tx) error {
 		res := tx.Exec(`UPDATE conversations
 			SET lang = ?, lang_explicit = ?, flow = ?, state = ?, data = ?, content_version = ?,
 			    version = version + 1, updated_at = ?
@@ -64,8 +64,20 @@ func (s *Store) CommitTurn(ctx context.Context, t domain.Turn) error {
 		if err := s.insertOutbound(tx, c.ID, t.Outbound, at); err != nil {
 			return err
 		}
+		// Channels other than the web chat are delivered by a job, committed with
+		// the messages it will send.
+		if len(t.Outbound) > 0 && c.Channel != domain.WebChat {
+			if _, err := s.enqueue(ctx, sqlTx, deliverJob(c.ID)); err != nil {
+				return err
+			}
+		}
 		if err := s.insertPasses(tx, t.Passes, at); err != nil {
 			return err
+		}
+		for _, p := range t.Preferences {
+			if err := s.setPreferenceTx(tx, c.Channel, c.UserID, p, at); err != nil {
+				return err
+			}
 		}
 		if t.LookupFailureKey != "" {
 			if err := tx.Create(&lookupFailureRow{Key: t.LookupFailureKey, At: at}).Error; err != nil {

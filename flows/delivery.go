@@ -1,0 +1,149 @@
+package flows
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/skybridge/skybridge/domain"
+)
+
+// DeliveryStore is what delivery needs from persistence.
+type DeliveryStore interface {
+	Conversation(ctx context.Context, id int64) (domain.Conversation, error)
+	PendingOutbound(ctx context.Context, conversationID int64) ([]domain.Outbound, error)
+	MarkAttempt(ctx context.Context, id int64) error
+	MarkSent(ctx context.Context, id int64, channelMessageID string) error
+	MarkUndelivered(ctx context.Context, id int64, status domain.DeliveryStatus, code int, reason string) error
+}
+
+// Channel policy windows (channels.md §4).
+const (
+	// ServiceWindow is how long after the traveller's last message free-form
+	// messages may be sent (WhatsApp customer-service window, Messenger standard
+	// messaging window).
+	ServiceWindow = 24 * time.Hour
+	// HumanAgentWindow is how long a person may still answer on Messenger with the
+	// HUMAN_AGENT tag.
+	HumanAgentWindow = 7 * 24 * time.Hour
+)
+
+// Deliverer sends a conversation's queued messages on its channel, in order, under
+// the channel's policy: free-form inside the customer-service window, an approved
+// template outside it, nothing (recorded as blocked) when no policy allows it.
+type Deliverer struct {
+	store   DeliveryStore
+	senders map[domain.Channel]Sender
+	engine  *Engine
+	now     func() time.Time
+	log     *slog.Logger
+}
+
+// NewDeliverer builds a deliverer. The engine provides the content (templates) of
+// each conversation's pinned version.
+func NewDeliverer(store DeliveryStore, senders map[domain.Channel]Sender, engine *Engine, now func() time.Time, log *slog.Logger) *Deliverer {
+	if now == nil {
+		now = time.Now
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Deliverer{store: store, senders: senders, engine: engine, now: now, log: log}
+}
+
+// Deliver sends every queued message of the conversation in sequence order. It
+// stops at the first retryable failure and returns it, so that the queue retries
+// later and the order of the traveller's messages holds; permanent failures are
+// recorded and delivery goes on with the next message.
+func (d *Deliverer) Deliver(ctx context.Context, conversationID int64) error {
+	conv, err := d.store.Conversation(ctx, conversationID)
+	if err != nil {
+		return fmt.Errorf("deliver conversation %d: %w", conversationID, err)
+	}
+	msgs, err := d.store.PendingOutbound(ctx, conversationID)
+	if err != nil || len(msgs) == 0 {
+		return err
+	}
+	sender, ok := d.senders[conv.Channel]
+	content, cerr := d.engine.contentFor(ctx, conv.ContentVersion)
+	if cerr != nil {
+		return fmt.Errorf("deliver conversation %d: %w", conversationID, cerr)
+	}
+	to := domain.Recipient{UserID: conv.UserID, AltUserID: conv.AltUserID, Lang: conv.Lang}
+	for _, m := range msgs {
+		if !ok {
+			d.undelivered(ctx, conv, m, domain.StatusBlocked, 0, fmt.Sprintf("channel %s is not configured", conv.Channel))
+			continue
+		}
+		mode, reason := d.policy(conv, m, content)
+		if reason != "" {
+			d.undelivered(ctx, conv, m, domain.StatusBlocked, 0, reason)
+			continue
+		}
+		if err := d.store.MarkAttempt(ctx, m.ID); err != nil {
+			return err
+		}
+		id, err := sender.Send(ctx, to, m, mode)
+		if se, isSE := domain.AsSendError(err); isSE && se.WindowClosed && mode.Template == nil {
+			// The platform says the window is closed (our clock and theirs may
+			// disagree): fall back to the template if there is one.
+			if tpl := content.template(conv.Channel, purposeOf(m), conv.Lang, m.Params); tpl != nil {
+				mode.Template = tpl
+				id, err = sender.Send(ctx, to, m, mode)
+			}
+		}
+		if err == nil {
+			if err := d.store.MarkSent(ctx, m.ID, id); err != nil {
+				return err
+			}
+			continue
+		}
+		se, isSE := domain.AsSendError(err)
+		if !isSE || se.Retryable {
+			d.log.Warn("delivery will be retried", "conversation", conv.ID, "channel", string(conv.Channel), "err", err)
+			return fmt.Errorf("deliver conversation %d: %w", conv.ID, err)
+		}
+		d.undelivered(ctx, conv, m, domain.StatusFailed, se.Code, se.Message)
+	}
+	return nil
+}
+
+func (d *Deliverer) undelivered(ctx context.Context, conv domain.Conversation, m domain.Outbound, st domain.DeliveryStatus, code int, reason string) {
+	d.log.Warn("message not delivered", "conversation", conv.ID, "channel", string(conv.Channel), "status", string(st), "code", code, "reason", reason)
+	if err := d.store.MarkUndelivered(ctx, m.ID, st, code, reason); err != nil {
+		d.log.Error("record undelivered message", "conversation", conv.ID, "err", err)
+	}
+}
+
+// purposeOf names what a message is for; flow replies have no purpose set.
+func purposeOf(m domain.Outbound) string {
+	if m.Purpose == "" {
+		return "reply"
+	}
+	return m.Purpose
+}
+
+// policy decides how a message may go out, or why it may not.
+func (d *Deliverer) policy(conv domain.Conversation, m domain.Outbound, c Content) (domain.SendMode, string) {
+	since := d.now().Sub(conv.LastInboundAt)
+	mode := domain.SendMode{Proactive: purposeOf(m) != "reply", HumanAgent: m.HumanAgent}
+	if conv.Channel == domain.WebChat {
+		return mode, ""
+	}
+	switch {
+	case !conv.LastInboundAt.IsZero() && since < ServiceWindow:
+		return mode, ""
+	case m.HumanAgent && conv.Channel == domain.Messenger && !conv.LastInboundAt.IsZero() && since < HumanAgentWindow:
+		return mode, ""
+	case m.HumanAgent:
+		// A person's reply outside the window still needs an approved template.
+	}
+	tpl := c.template(conv.Channel, purposeOf(m), conv.Lang, m.Params)
+	if tpl == nil {
+		return mode, fmt.Sprintf("outside the %s customer-service window and no approved template for %q in %s",
+			conv.Channel, purposeOf(m), conv.Lang)
+	}
+	mode.Template = tpl
+	return mode, ""
+}

@@ -1,0 +1,328 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/riverqueue/river"
+	"gorm.io/gorm"
+
+	"github.com/skybridge/skybridge/domain"
+)
+
+const (
+	queueOutbox   = "outbox"
+	queueWebhooks = "webhooks"
+	kindDeliver   = "deliver_conversation"
+	kindWebhook   = "handle_webhook"
+)
+
+// deliverArgs asks a worker to send a conversation's queued outbound messages, in
+// order. After works as in processArgs.
+type deliverArgs struct {
+	ConversationID int64 `json:"conversation_id" river:"unique"`
+	After          int64 `json:"after" river:"unique"`
+}
+
+func (deliverArgs) Kind() string { return kindDeliver }
+
+// InsertOpts puts deliveries on their own queue: a throttled channel must not hold
+// up the processing of inbound messages.
+func (deliverArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: queueOutbox} }
+
+func (a deliverArgs) following(id int64) followable { a.After = id; return a }
+
+func deliverJob(conversationID int64) followable { return deliverArgs{ConversationID: conversationID} }
+
+// webhookArgs asks a worker to parse and apply one stored webhook body.
+type webhookArgs struct {
+	EventID int64 `json:"event_id"`
+}
+
+func (webhookArgs) Kind() string { return kindWebhook }
+
+// Handlers are what the store's workers call. Set them before Start.
+type Handlers struct {
+	// Process handles a conversation's pending inbound messages.
+	Process func(ctx context.Context, conversationID int64) error
+	// Deliver sends a conversation's queued outbound messages.
+	Deliver func(ctx context.Context, conversationID int64) error
+	// Webhook parses and applies one stored webhook body of a channel.
+	Webhook func(ctx context.Context, channel domain.Channel, body []byte) error
+}
+
+// SetHandlers registers the delivery and webhook handlers (Process is given to Start).
+func (s *Store) SetHandlers(h Handlers) {
+	s.hmu.Lock()
+	defer s.hmu.Unlock()
+	if h.Process != nil {
+		s.process = h.Process
+	}
+	s.deliver = h.Deliver
+	s.webhook = h.Webhook
+}
+
+func (s *Store) handlers() Handlers {
+	s.hmu.RLock()
+	defer s.hmu.RUnlock()
+	return Handlers{Process: s.process, Deliver: s.deliver, Webhook: s.webhook}
+}
+
+type deliverWorker struct {
+	river.WorkerDefaults[deliverArgs]
+	s *Store
+}
+
+func (w *deliverWorker) Work(ctx context.Context, job *river.Job[deliverArgs]) error {
+	deliver := w.s.handlers().Deliver
+	if deliver == nil {
+		return errors.New("deliver: no delivery handler")
+	}
+	err := deliver(ctx, job.Args.ConversationID)
+	// A platform that asked us to wait is waited for without spending an attempt.
+	if se, ok := domain.AsSendError(err); ok && se.Retryable && se.RetryAfter > 0 {
+		return river.JobSnooze(se.RetryAfter)
+	}
+	return err
+}
+
+// NextRetry backs off exponentially with jitter, as for processing.
+func (w *deliverWorker) NextRetry(job *river.Job[deliverArgs]) time.Time {
+	return time.Now().Add(backoff(job.Attempt, w.s.opts.MaxBackoff))
+}
+
+type webhookWorker struct {
+	river.WorkerDefaults[webhookArgs]
+	s *Store
+}
+
+func (w *webhookWorker) Work(ctx context.Context, job *river.Job[webhookArgs]) error {
+	handle := w.s.handlers().Webhook
+	if handle == nil {
+		return errors.New("handle webhook: no webhook handler")
+	}
+	var row webhookEventRow
+	err := w.s.db.WithContext(ctx).Where("id = ?", job.Args.EventID).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) || (err == nil && row.ProcessedAt != nil) {
+		return nil // erased, or already applied
+	}
+	if err != nil {
+		return fmt.Errorf("load webhook event %d: %w", job.Args.EventID, err)
+	}
+	body, err := w.s.sealer.Open(row.Body)
+	if err != nil {
+		return fmt.Errorf("webhook event %d: %w", row.ID, err)
+	}
+	// Applying is idempotent (messages deduplicate on their id, statuses only move
+	// forward), so a retry after a partial failure is safe.
+	if err := handle(ctx, domain.Channel(row.Channel), []byte(body)); err != nil {
+		return err
+	}
+	now := w.s.now()
+	return w.s.db.WithContext(ctx).Model(&webhookEventRow{}).Where("id = ?", row.ID).Update("processed_at", now).Error
+}
+
+type webhookEventRow struct {
+	ID          int64
+	Channel     string
+	Body        string // sealed: phone numbers and message text
+	ReceivedAt  time.Time
+	ProcessedAt *time.Time
+}
+
+func (webhookEventRow) TableName() string { return "webhook_events" }
+
+// AcceptWebhook stores a verified webhook body and the job that will apply it, in
+// one transaction; the caller answers 200 once it returns nil.
+func (s *Store) AcceptWebhook(ctx context.Context, ch domain.Channel, body []byte) error {
+	row := webhookEventRow{Channel: string(ch), Body: s.sealer.Seal(string(body)), ReceivedAt: s.now()}
+	err := s.inTx(ctx, func(tx *gorm.DB, sqlTx *sql.Tx) error {
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		_, err := s.river.InsertTx(ctx, sqlTx, webhookArgs{EventID: row.ID}, &river.InsertOpts{Queue: queueWebhooks})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("accept %s webhook: %w", ch, err)
+	}
+	return nil
+}
+
+// PendingOutbound returns a conversation's messages still to be sent, in order.
+func (s *Store) PendingOutbound(ctx context.Context, conversationID int64) ([]domain.Outbound, error) {
+	var rows []outboundRow
+	err := s.db.WithContext(ctx).Where("conversation_id = ? AND status = ?", conversationID, string(domain.StatusQueued)).
+		Order("seq").Limit(200).Find(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("pending outbound of conversation %d: %w", conversationID, err)
+	}
+	out := make([]domain.Outbound, 0, len(rows))
+	for _, r := range rows {
+		o, err := s.toDomainOutbound(r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+// MarkAttempt counts a send attempt before the platform is called, so that an
+// instance dying mid-call leaves a trace.
+func (s *Store) MarkAttempt(ctx context.Context, id int64) error {
+	return s.db.WithContext(ctx).Exec(`UPDATE outbound_messages SET attempts = attempts + 1, updated_at = ? WHERE id = ?`,
+		s.now(), id).Error
+}
+
+// MarkSent records the platform's id of a sent message. Only a queued message
+// becomes sent; a status webhook that raced ahead is kept.
+func (s *Store) MarkSent(ctx context.Context, id int64, channelMessageID string) error {
+	err := s.db.WithContext(ctx).Exec(`UPDATE outbound_messages SET channel_message_id = ?,
+		status = CASE WHEN status = ? THEN ? ELSE status END, updated_at = ? WHERE id = ?`,
+		channelMessageID, string(domain.StatusQueued), string(domain.StatusSent), s.now(), id).Error
+	if err != nil {
+		return fmt.Errorf("mark outbound %d sent: %w", id, err)
+	}
+	return nil
+}
+
+// MarkUndelivered records that a message failed (the platform refused it) or was
+// blocked (no policy allowed it); both are final.
+func (s *Store) MarkUndelivered(ctx context.Context, id int64, status domain.DeliveryStatus, code int, reason string) error {
+	if status != domain.StatusFailed && status != domain.StatusBlocked {
+		return fmt.Errorf("mark outbound %d: %s is not a final failure", id, status)
+	}
+	err := s.db.WithContext(ctx).Exec(`UPDATE outbound_messages SET status = ?, error_code = ?, error = ?, updated_at = ?
+		WHERE id = ? AND status IN (?, ?)`,
+		string(status), code, reason, s.now(), id, string(domain.StatusQueued), string(domain.StatusSent)).Error
+	if err != nil {
+		return fmt.Errorf("mark outbound %d %s: %w", id, status, err)
+	}
+	return nil
+}
+
+// ApplyStatus moves an outbound message's status forward from a status webhook:
+// read never becomes delivered, failed and read are final. Unknown ids are ignored
+// (messages sent by other systems on the same number).
+func (s *Store) ApplyStatus(ctx context.Context, u domain.StatusUpdate) error {
+	if u.ChannelMessageID == "" {
+		return nil
+	}
+	lower := lowerStatuses(u.Status)
+	if len(lower) == 0 {
+		return nil
+	}
+	err := s.db.WithContext(ctx).Exec(`UPDATE outbound_messages SET status = ?, error_code = ?, error = ?, updated_at = ?
+		WHERE channel_message_id = ? AND status IN ?`,
+		string(u.Status), u.ErrorCode, errorText(u), s.now(), u.ChannelMessageID, lower).Error
+	if err != nil {
+		return fmt.Errorf("apply status %s: %w", u.Status, err)
+	}
+	return nil
+}
+
+// ApplyWatermark marks every message of the traveller's conversation sent before
+// the watermark as delivered or read (Messenger).
+func (s *Store) ApplyWatermark(ctx context.Context, ch domain.Channel, userID string, u domain.StatusUpdate) error {
+	lower := lowerStatuses(u.Status)
+	if len(lower) == 0 || lower[len(lower)-1] == string(domain.StatusQueued) && len(lower) == 1 {
+		return nil
+	}
+	// Only messages already handed to the platform can have been delivered.
+	var sent []string
+	for _, l := range lower {
+		if l != string(domain.StatusQueued) {
+			sent = append(sent, l)
+		}
+	}
+	err := s.db.WithContext(ctx).Exec(`UPDATE outbound_messages SET status = ?, updated_at = ?
+		WHERE conversation_id = (SELECT id FROM conversations WHERE channel = ? AND user_id = ?)
+		AND created_at <= ? AND status IN ?`,
+		string(u.Status), s.now(), string(ch), userID, u.At.UTC(), sent).Error
+	if err != nil {
+		return fmt.Errorf("apply watermark: %w", err)
+	}
+	return nil
+}
+
+// lowerStatuses lists the statuses a message may be in for st to be a step forward.
+func lowerStatuses(st domain.DeliveryStatus) []string {
+	var out []string
+	for _, x := range []domain.DeliveryStatus{domain.StatusQueued, domain.StatusSent, domain.StatusDelivered} {
+		if x.Rank() < st.Rank() {
+			out = append(out, string(x))
+		}
+	}
+	return out
+}
+
+func errorText(u domain.StatusUpdate) string {
+	if u.ErrorCode == 0 {
+		return ""
+	}
+	s := u.ErrorTitle
+	if u.ErrorDetail != "" {
+		s += ": " + u.ErrorDetail
+	}
+	return s
+}
+
+type preferenceRow struct {
+	Channel   string `gorm:"primaryKey"`
+	UserID    string `gorm:"primaryKey"`
+	Category  string `gorm:"primaryKey"`
+	OptedOut  bool
+	UpdatedAt time.Time
+}
+
+func (preferenceRow) TableName() string { return "preferences" }
+
+// SetPreference records that a traveller stopped or resumed a category of
+// proactive messages. An older update never overrides a newer one.
+func (s *Store) SetPreference(ctx context.Context, ch domain.Channel, userID string, p domain.PreferenceUpdate) error {
+	err := s.inTx(ctx, func(tx *gorm.DB, _ *sql.Tx) error {
+		return s.setPreferenceTx(tx, ch, userID, p, s.now())
+	})
+	if err != nil {
+		return fmt.Errorf("set preference: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) setPreferenceTx(tx *gorm.DB, ch domain.Channel, userID string, p domain.PreferenceUpdate, now time.Time) error {
+	at := p.At.UTC()
+	if p.At.IsZero() {
+		at = now
+	}
+	var cur []preferenceRow
+	err := tx.Where("channel = ? AND user_id = ? AND category = ?", string(ch), userID, string(p.Category)).Limit(1).Find(&cur).Error
+	switch {
+	case err != nil:
+		return fmt.Errorf("read preference: %w", err)
+	case len(cur) == 0:
+		err = tx.Create(&preferenceRow{Channel: string(ch), UserID: userID, Category: string(p.Category), OptedOut: p.OptedOut, UpdatedAt: at}).Error
+	case cur[0].UpdatedAt.After(at):
+		return nil // an older update never overrides a newer one
+	default:
+		err = tx.Model(&preferenceRow{}).Where("channel = ? AND user_id = ? AND category = ?", string(ch), userID, string(p.Category)).
+			Updates(map[string]any{"opted_out": p.OptedOut, "updated_at": at}).Error
+	}
+	if err != nil {
+		return fmt.Errorf("save preference: %w", err)
+	}
+	return nil
+}
+
+// OptedOut reports whether a traveller stopped a category.
+func (s *Store) OptedOut(ctx context.Context, ch domain.Channel, userID string, c domain.Category) (bool, error) {
+	var rows []preferenceRow
+	err := s.db.WithContext(ctx).Where("channel = ? AND user_id = ? AND category = ?", string(ch), userID, string(c)).Limit(1).Find(&rows).Error
+	if err != nil {
+		return false, fmt.Errorf("read preference: %w", err)
+	}
+	return len(rows) == 1 && rows[0].OptedOut, nil
+}
