@@ -29,6 +29,11 @@ type Renderer interface {
 	PDF(p domain.BoardingPass) ([]byte, error)
 }
 
+// WebhookStore stores verified webhook bodies durably.
+type WebhookStore interface {
+	AcceptWebhook(ctx context.Context, ch domain.Channel, body []byte) error
+}
+
 // Readiness reports whether the service can take traffic; nil means ready.
 type Readiness func(ctx context.Context) error
 
@@ -36,6 +41,9 @@ type Readiness func(ctx context.Context) error
 type Config struct {
 	Store    Store
 	Renderer Renderer
+	// Webhooks stores channel webhooks; Channels configures them per channel.
+	Webhooks WebhookStore
+	Channels map[domain.Channel]Channel
 	Log      *slog.Logger
 	Ready    Readiness
 	Now      func() time.Time
@@ -53,6 +61,8 @@ type Server struct {
 	now      func() time.Time
 	poll     time.Duration
 	limiter  *limiter
+	webhooks WebhookStore
+	channels map[domain.Channel]Channel
 }
 
 // New builds the gin handler.
@@ -67,7 +77,8 @@ func New(c Config) http.Handler {
 		c.PollInterval = 2 * time.Second
 	}
 	s := &Server{store: c.Store, renderer: c.Renderer, log: c.Log, ready: c.Ready, now: c.Now,
-		poll: c.PollInterval, limiter: newLimiter(30, time.Minute, c.Now)}
+		poll: c.PollInterval, limiter: newLimiter(30, time.Minute, c.Now),
+		webhooks: c.Webhooks, channels: c.Channels}
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.Use(s.recover(), securityHeaders())
@@ -86,6 +97,8 @@ func New(c Config) http.Handler {
 	chat.GET("/stream", s.stream)
 
 	r.GET("/passes/:file", s.pass)
+	r.GET("/webhooks/:channel", s.verifyWebhook)
+	r.POST("/webhooks/:channel", s.receiveWebhook)
 	r.NoRoute(func(c *gin.Context) { c.JSON(http.StatusNotFound, gin.H{"error": "not found"}) })
 	r.NoMethod(func(c *gin.Context) { c.JSON(http.StatusMethodNotAllowed, gin.H{"error": "method not allowed"}) })
 	r.HandleMethodNotAllowed = true
