@@ -26,7 +26,36 @@ type Config struct {
 	LogFormat   string        // SKYBRIDGE_LOG_FORMAT "text" or "json"
 	LogLevel    string        // SKYBRIDGE_LOG_LEVEL "debug", "info", "warn", "error"
 	ShutdownMax time.Duration // SKYBRIDGE_SHUTDOWN_TIMEOUT, default 20s
+	PublicURL   string        // SKYBRIDGE_PUBLIC_URL, how travellers' phones reach boarding-pass links
+
+	WhatsApp     WhatsAppConfig
+	Messenger    MessengerConfig
+	GraphURL     string // SKYBRIDGE_GRAPH_URL, default https://graph.facebook.com
+	GraphVersion string // SKYBRIDGE_GRAPH_VERSION, default v23.0
 }
+
+// WhatsAppConfig enables the WhatsApp channel when the app secret is set.
+type WhatsAppConfig struct {
+	AppSecret     string  // SKYBRIDGE_WHATSAPP_APP_SECRET
+	VerifyToken   string  // SKYBRIDGE_WHATSAPP_VERIFY_TOKEN
+	AccessToken   string  // SKYBRIDGE_WHATSAPP_ACCESS_TOKEN
+	PhoneNumberID string  // SKYBRIDGE_WHATSAPP_PHONE_NUMBER_ID
+	Rate          float64 // SKYBRIDGE_WHATSAPP_RATE, messages per second per number, default 80
+}
+
+// Enabled reports whether the channel is configured.
+func (w WhatsAppConfig) Enabled() bool { return w.AppSecret != "" }
+
+// MessengerConfig enables the Messenger channel when the app secret is set.
+type MessengerConfig struct {
+	AppSecret   string // SKYBRIDGE_MESSENGER_APP_SECRET
+	VerifyToken string // SKYBRIDGE_MESSENGER_VERIFY_TOKEN
+	PageID      string // SKYBRIDGE_MESSENGER_PAGE_ID
+	PageToken   string // SKYBRIDGE_MESSENGER_PAGE_TOKEN
+}
+
+// Enabled reports whether the channel is configured.
+func (m MessengerConfig) Enabled() bool { return m.AppSecret != "" }
 
 // LoadConfig reads the environment through getenv and validates it, returning every
 // problem at once.
@@ -39,6 +68,32 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		LogLevel:    or(getenv("SKYBRIDGE_LOG_LEVEL"), "info"),
 	}
 	var problems []string
+	c.PublicURL = strings.TrimRight(or(getenv("SKYBRIDGE_PUBLIC_URL"), "http://localhost"+portOf(c.Addr)), "/")
+	c.GraphURL = strings.TrimRight(or(getenv("SKYBRIDGE_GRAPH_URL"), "https://graph.facebook.com"), "/")
+	c.GraphVersion = or(getenv("SKYBRIDGE_GRAPH_VERSION"), "v23.0")
+	c.WhatsApp = WhatsAppConfig{
+		AppSecret: getenv("SKYBRIDGE_WHATSAPP_APP_SECRET"), VerifyToken: getenv("SKYBRIDGE_WHATSAPP_VERIFY_TOKEN"),
+		AccessToken: getenv("SKYBRIDGE_WHATSAPP_ACCESS_TOKEN"), PhoneNumberID: getenv("SKYBRIDGE_WHATSAPP_PHONE_NUMBER_ID"),
+	}
+	c.Messenger = MessengerConfig{
+		AppSecret: getenv("SKYBRIDGE_MESSENGER_APP_SECRET"), VerifyToken: getenv("SKYBRIDGE_MESSENGER_VERIFY_TOKEN"),
+		PageID: getenv("SKYBRIDGE_MESSENGER_PAGE_ID"), PageToken: getenv("SKYBRIDGE_MESSENGER_PAGE_TOKEN"),
+	}
+	rate := or(getenv("SKYBRIDGE_WHATSAPP_RATE"), "80")
+	if r, err := strconv.ParseFloat(rate, 64); err != nil || r <= 0 || r > 1000 {
+		problems = append(problems, fmt.Sprintf("SKYBRIDGE_WHATSAPP_RATE: %q is not a rate from 0 to 1000 messages per second", rate))
+	} else {
+		c.WhatsApp.Rate = r
+	}
+	if c.WhatsApp.Enabled() && (c.WhatsApp.VerifyToken == "" || c.WhatsApp.AccessToken == "" || c.WhatsApp.PhoneNumberID == "") {
+		problems = append(problems, "SKYBRIDGE_WHATSAPP_*: with an app secret set, VERIFY_TOKEN, ACCESS_TOKEN and PHONE_NUMBER_ID are required too")
+	}
+	if c.Messenger.Enabled() && (c.Messenger.VerifyToken == "" || c.Messenger.PageID == "" || c.Messenger.PageToken == "") {
+		problems = append(problems, "SKYBRIDGE_MESSENGER_*: with an app secret set, VERIFY_TOKEN, PAGE_ID and PAGE_TOKEN are required too")
+	}
+	if !strings.HasPrefix(c.PublicURL, "http://") && !strings.HasPrefix(c.PublicURL, "https://") {
+		problems = append(problems, fmt.Sprintf("SKYBRIDGE_PUBLIC_URL: %q is not an http(s) URL", c.PublicURL))
+	}
 	if v := getenv("SKYBRIDGE_DATA_KEYS"); v != "" {
 		for _, k := range strings.Split(v, ",") {
 			if k = strings.TrimSpace(k); k != "" {
@@ -125,6 +180,18 @@ func (c Config) String() string {
 		"SKYBRIDGE_LOG_FORMAT=" + c.LogFormat,
 		"SKYBRIDGE_LOG_LEVEL=" + c.LogLevel,
 		"SKYBRIDGE_SHUTDOWN_TIMEOUT=" + c.ShutdownMax.String(),
+		"SKYBRIDGE_PUBLIC_URL=" + c.PublicURL,
+		"SKYBRIDGE_GRAPH_URL=" + c.GraphURL,
+		"SKYBRIDGE_GRAPH_VERSION=" + c.GraphVersion,
+		"SKYBRIDGE_WHATSAPP_APP_SECRET=" + mask(c.WhatsApp.AppSecret),
+		"SKYBRIDGE_WHATSAPP_VERIFY_TOKEN=" + mask(c.WhatsApp.VerifyToken),
+		"SKYBRIDGE_WHATSAPP_ACCESS_TOKEN=" + mask(c.WhatsApp.AccessToken),
+		"SKYBRIDGE_WHATSAPP_PHONE_NUMBER_ID=" + c.WhatsApp.PhoneNumberID,
+		"SKYBRIDGE_WHATSAPP_RATE=" + strconv.FormatFloat(c.WhatsApp.Rate, 'g', -1, 64),
+		"SKYBRIDGE_MESSENGER_APP_SECRET=" + mask(c.Messenger.AppSecret),
+		"SKYBRIDGE_MESSENGER_VERIFY_TOKEN=" + mask(c.Messenger.VerifyToken),
+		"SKYBRIDGE_MESSENGER_PAGE_ID=" + c.Messenger.PageID,
+		"SKYBRIDGE_MESSENGER_PAGE_TOKEN=" + mask(c.Messenger.PageToken),
 	}, "\n")
 }
 
@@ -153,4 +220,18 @@ func (c Config) sealer() (*domain.Sealer, error) {
 		}
 	}
 	return domain.NewSealer(keys...)
+}
+
+func mask(secret string) string {
+	if secret == "" {
+		return ""
+	}
+	return "*****"
+}
+
+func portOf(addr string) string {
+	if i := strings.LastIndex(addr, ":"); i >= 0 {
+		return addr[i:]
+	}
+	return ""
 }
