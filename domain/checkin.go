@@ -38,6 +38,10 @@ const (
 	NeedsAdult       Eligibility = "needs_adult"
 )
 
+// SeatTaken is the message of the Conflict a booking system returns when a chosen
+// seat went to someone else.
+const SeatTaken = "seat taken"
+
 // CheckInOption is one passenger on one segment with its eligibility.
 type CheckInOption struct {
 	PassengerID int64

@@ -68,11 +68,12 @@ func checkInFlow() *Flow {
 			ev("seats_done", confirmCheckIn, chooseSeat),
 			ev("change_seats", chooseSeat, confirmCheckIn),
 			ev("confirm", checkingIn, confirmCheckIn),
-			ev("cancel", cancelled, confirmCheckIn, choosePassengers),
+			ev("cancel", cancelled, confirmCheckIn, choosePassengers, askBooking),
 			ev("checked_in", checkedIn, checkingIn),
 			ev("seat_taken", chooseSeat, checkingIn),
 			ev("checkin_unavailable", confirmCheckIn, checkingIn),
 			ev("checkin_failed", failed, checkingIn),
+			ev("now_ineligible", notEligible, checkingIn, confirmCheckIn),
 			ev("passes_sent", checkedIn, resendingPasses),
 			ev("passes_unavailable", failed, resendingPasses),
 		},
@@ -111,11 +112,10 @@ func enterAskBooking(t *Turn) {
 }
 
 func handleAskBooking(t *Turn) Event {
-	if t.U.Intent == domain.IntentNo {
-		t.Say("checkin.cancelled")
-		return ""
-	}
 	locs, names := bookingCandidates(t)
+	if t.U.Intent == domain.IntentNo && len(locs) == 0 && len(names) == 0 {
+		return "cancel"
+	}
 	if len(locs) == 0 && len(names) == 0 {
 		return ""
 	}

@@ -212,6 +212,10 @@ func handleConfirm(t *Turn) Event {
 		t.prepareSeatQueue()
 		return "change_seats"
 	case t.U.Intent == domain.IntentYes:
+		t.freezePlan()
+		if len(t.Slots.Plan) == 0 {
+			return "now_ineligible"
+		}
 		return "confirm"
 	case t.U.Intent == domain.IntentNo:
 		return "cancel"
@@ -219,85 +223,174 @@ func handleConfirm(t *Turn) Event {
 	return ""
 }
 
-// checkInEffect calls the booking system once per segment. The idempotency key is
-// derived from the inbound message, so a retried turn repeats the same request and
-// the booking system answers it without checking in twice.
-func checkInEffect(ctx context.Context, t *Turn) (Event, error) {
-	_, by := t.eligibleBySegment()
-	var all []domain.CheckIn
-	for _, segID := range t.Slots.Segments {
-		req := domain.CheckInRequest{
-			IdempotencyKey: fmt.Sprintf("checkin:%d:%d:%d", t.Conv.ID, t.In.ID, segID),
-			Locator:        domain.RecordLocator(t.Slots.Locator),
-			SegmentID:      segID,
+// freezePlan turns the traveller's choices into the booking-system requests to
+// make, with idempotency keys derived from the confirming message: whatever happens
+// to this turn (a crash, a lost compare-and-swap), its retry sends the same
+// requests with the same keys, and the booking system answers them without
+// checking in twice.
+//
+// Passengers already checked in are kept in the plan: if this is the retry of a
+// turn whose check-in went through, the request must be the same to be replayed.
+func (t *Turn) freezePlan() {
+	ok := map[int64][]int64{}
+	for _, o := range t.options() {
+		if o.Status == domain.Eligible || o.Status == domain.AlreadyCheckedIn {
+			ok[o.SegmentID] = append(ok[o.SegmentID], o.PassengerID)
 		}
+	}
+	t.Slots.Plan = nil
+	for _, segID := range t.Slots.Segments {
+		ps := PlannedSegment{SegmentID: segID, Key: fmt.Sprintf("checkin:%d:%d:%d", t.Conv.ID, t.In.ID, segID)}
 		for _, id := range t.Slots.Selected {
-			if !containsID(by[segID], id) {
-				continue
+			if containsID(ok[segID], id) {
+				ps.Passengers = append(ps.Passengers, PlannedPassenger{ID: id, Seat: t.Slots.Seats[seatKey(segID, id)]})
 			}
-			pc := domain.PassengerCheckIn{PassengerID: id, Seat: t.Slots.Seats[seatKey(segID, id)], DangerousGoodsAck: t.Slots.DGAck}
-			if d := t.Slots.Docs[paxKey(id)]; d != nil {
+		}
+		if len(ps.Passengers) > 0 {
+			t.Slots.Plan = append(t.Slots.Plan, ps)
+		}
+	}
+}
+
+// checkInEffect sends the frozen plan to the booking system, one request per
+// segment, and issues a boarding pass for every passenger the booking system has
+// checked in — including those a concurrent check-in (another device) did first.
+func checkInEffect(ctx context.Context, t *Turn) (Event, error) {
+	var done []domain.CheckIn
+	var failed *domain.Segment
+	var failure error
+	for _, ps := range t.Slots.Plan {
+		req := domain.CheckInRequest{IdempotencyKey: ps.Key, Locator: domain.RecordLocator(t.Slots.Locator), SegmentID: ps.SegmentID}
+		for _, p := range ps.Passengers {
+			pc := domain.PassengerCheckIn{PassengerID: p.ID, Seat: p.Seat, DangerousGoodsAck: t.Slots.DGAck}
+			if d := t.Slots.Docs[paxKey(p.ID)]; d != nil {
 				doc := d.document()
 				pc.Document = &doc
 			}
 			req.Passengers = append(req.Passengers, pc)
 		}
-		if len(req.Passengers) == 0 {
+		got, err := t.e.bookings.CheckIn(ctx, req)
+		if domain.IsCode(err, domain.Conflict) && domain.ErrorMessage(err) == string(domain.AlreadyCheckedIn) {
+			// Someone (another device) checked some of them in meanwhile: check in
+			// the others, with a key of their own.
+			got, err = t.checkInRest(ctx, req)
+		}
+		if err == nil {
+			done = append(done, got...)
 			continue
 		}
-		got, err := t.e.bookings.CheckIn(ctx, req)
-		switch {
-		case err == nil:
-			all = append(all, got...)
-		case domain.IsCode(err, domain.Conflict) && len(all) == 0:
-			t.Say("checkin.seat_conflict")
-			t.e.load(ctx, t, &StateDef{NeedsSeatMap: true})
-			t.prepareSeatQueue()
-			return "seat_taken", nil
-		case domain.IsCode(err, domain.Unavailable) && len(all) == 0:
-			t.Say("error.unavailable")
-			return "checkin_unavailable", nil
-		default:
-			t.e.log.Warn("check-in refused", "conversation", t.Conv.ID, "err", err)
-			t.issuePasses(all)
-			return "checkin_failed", nil
+		seg, _ := t.Booking.Segment(ps.SegmentID)
+		failed, failure = &seg, err
+		break
+	}
+	// Re-read the booking: passes carry what the booking system recorded, and
+	// check-ins made elsewhere are found.
+	b, err := t.e.bookings.FindBooking(ctx, domain.RecordLocator(t.Slots.Locator))
+	if err == nil {
+		t.Booking = &b
+		done = t.planCheckIns()
+	}
+	if failure == nil || len(done) > 0 {
+		if err := t.issueOrResend(ctx, done); err != nil {
+			return "", err
 		}
 	}
-	// Re-read the booking so that passes carry what the booking system recorded.
-	if b, err := t.e.bookings.FindBooking(ctx, domain.RecordLocator(t.Slots.Locator)); err == nil {
-		t.Booking = &b
+	switch {
+	case failure == nil && len(done) > 0:
+		if len(t.passesToSend) == 1 {
+			t.Say("checkin.done_one")
+		} else {
+			t.Say("checkin.done", "count", fmt.Sprint(len(t.passesToSend)))
+		}
+		return "checked_in", nil
+	case failure == nil:
+		return "now_ineligible", nil
+	case len(done) > 0:
+		// Part of a connection is checked in: say so, and hand over what we have.
+		t.Say("checkin.partial", "flight", failed.Flight.Number.String())
+		return "checked_in", nil
 	}
-	if err := t.issuePasses(all); err != nil {
-		return "", err
+	t.Slots.Plan = nil
+	switch {
+	case domain.IsCode(failure, domain.Conflict) && domain.ErrorMessage(failure) == domain.SeatTaken:
+		t.Say("checkin.seat_conflict")
+		t.e.load(ctx, t, &StateDef{NeedsSeatMap: true})
+		t.prepareSeatQueue()
+		return "seat_taken", nil
+	case domain.IsCode(failure, domain.Unavailable):
+		t.Say("error.unavailable")
+		return "checkin_unavailable", nil
+	case domain.IsCode(failure, domain.Forbidden):
+		// The window closed, the flight was cancelled, … since the summary.
+		return "now_ineligible", nil
 	}
-	if len(t.passesToSend) == 1 {
-		t.Say("checkin.done_one")
-	} else {
-		t.Say("checkin.done", "count", fmt.Sprint(len(t.passesToSend)))
+	t.e.log.Warn("check-in refused", "conversation", t.Conv.ID, "err", failure)
+	return "checkin_failed", nil
+}
+
+// checkInRest retries a request without the passengers the booking system already
+// has checked in.
+func (t *Turn) checkInRest(ctx context.Context, req domain.CheckInRequest) ([]domain.CheckIn, error) {
+	b, err := t.e.bookings.FindBooking(ctx, req.Locator)
+	if err != nil {
+		return nil, err
 	}
-	return "checked_in", nil
+	rest := req
+	rest.Passengers = nil
+	for _, p := range req.Passengers {
+		if _, done := b.CheckInOf(p.PassengerID, req.SegmentID); !done {
+			rest.Passengers = append(rest.Passengers, p)
+		}
+	}
+	if len(rest.Passengers) == 0 {
+		return nil, nil
+	}
+	rest.IdempotencyKey = req.IdempotencyKey + ":rest"
+	return t.e.bookings.CheckIn(ctx, rest)
+}
+
+// planCheckIns returns the booking's check-ins of the planned passengers.
+func (t *Turn) planCheckIns() []domain.CheckIn {
+	var out []domain.CheckIn
+	for _, ps := range t.Slots.Plan {
+		for _, p := range ps.Passengers {
+			if c, ok := t.Booking.CheckInOf(p.ID, ps.SegmentID); ok {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}
+
+// issueOrResend shows a boarding pass for each check-in: the one already issued if
+// there is one, a new one otherwise.
+func (t *Turn) issueOrResend(ctx context.Context, cs []domain.CheckIn) error {
+	var fresh []domain.CheckIn
+	for _, c := range cs {
+		bp, ok, err := t.e.store.FindPass(ctx, t.Booking.Locator, c.PassengerID, c.SegmentID)
+		if err != nil {
+			return err
+		}
+		if ok && bp.Seat == c.Seat {
+			t.passesToSend = append(t.passesToSend, bp)
+			continue
+		}
+		fresh = append(fresh, c)
+	}
+	return t.issuePasses(fresh)
 }
 
 // resendPasses sends again the boarding passes of everyone on the booking who is
 // checked in on an active segment, reusing the passes already issued.
 func resendPasses(ctx context.Context, t *Turn) (Event, error) {
-	var fresh []domain.CheckIn
+	var cs []domain.CheckIn
 	for _, o := range t.options() {
-		if o.Status != domain.AlreadyCheckedIn {
-			continue
+		if o.Status == domain.AlreadyCheckedIn {
+			c, _ := t.Booking.CheckInOf(o.PassengerID, o.SegmentID)
+			cs = append(cs, c)
 		}
-		bp, ok, err := t.e.store.FindPass(ctx, t.Booking.Locator, o.PassengerID, o.SegmentID)
-		if err != nil {
-			return "", err
-		}
-		if ok {
-			t.passesToSend = append(t.passesToSend, bp)
-			continue
-		}
-		c, _ := t.Booking.CheckInOf(o.PassengerID, o.SegmentID)
-		fresh = append(fresh, c)
 	}
-	if err := t.issuePasses(fresh); err != nil {
+	if err := t.issueOrResend(ctx, cs); err != nil {
 		return "", err
 	}
 	t.Say("checkin.already_checked_in")

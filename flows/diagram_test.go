@@ -4,6 +4,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -14,7 +15,8 @@ var update = flag.Bool("update", false, "rewrite golden files")
 // the committed picture under testdata/, and checks that README.md shows the same
 // picture: a change to the graph without a new picture fails.
 func TestDiagramsMatchGolden(t *testing.T) {
-	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	readmePath := filepath.Join("..", "README.md")
+	readme, err := os.ReadFile(readmePath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,6 +29,12 @@ func TestDiagramsMatchGolden(t *testing.T) {
 			path := filepath.Join("testdata", f.Name+".mmd")
 			if *update {
 				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				// The README shows each diagram in a mermaid block after a marker.
+				re := regexp.MustCompile("(?s)(<!-- diagram:" + f.Name + " -->\n```mermaid\n).*?(\n```)")
+				readme = re.ReplaceAll(readme, []byte("${1}"+strings.TrimSpace(got)+"${2}"))
+				if err := os.WriteFile(readmePath, readme, 0o644); err != nil {
 					t.Fatal(err)
 				}
 			}

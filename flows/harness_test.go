@@ -214,3 +214,5 @@ func (w tlogWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))
 	return len(p), nil
 }
+
+func (h *harness) bookings() domain.BookingSystem { return pss.NewDemo(h.db, h.sealer, h.clock.Now) }

@@ -32,6 +32,9 @@ type Slots struct {
 	SeatIdx  int                  `json:"seat_idx,omitempty"`
 	Seats    map[string]string    `json:"seats,omitempty"` // seatKey → seat code, "" = assign
 	Picking  bool                 `json:"picking,omitempty"`
+	// Plan is the check-in the traveller confirmed, frozen so that a retried turn
+	// sends the very same requests (and idempotency keys) to the booking system.
+	Plan []PlannedSegment `json:"plan,omitempty"`
 
 	HandoffNotices int `json:"handoff_notices,omitempty"`
 }
@@ -43,6 +46,19 @@ type DocDraft struct {
 	Issuer      string `json:"issuer,omitempty"`
 	Expiry      string `json:"expiry,omitempty"` // YYYY-MM-DD
 	Birth       string `json:"birth,omitempty"`  // YYYY-MM-DD
+}
+
+// PlannedSegment is one booking-system check-in request of a confirmed plan.
+type PlannedSegment struct {
+	SegmentID  int64              `json:"seg"`
+	Key        string             `json:"key"`
+	Passengers []PlannedPassenger `json:"pax"`
+}
+
+// PlannedPassenger is one passenger of a planned request.
+type PlannedPassenger struct {
+	ID   int64  `json:"id"`
+	Seat string `json:"seat,omitempty"`
 }
 
 // SeatSlot is one passenger on one segment who gets a seat.

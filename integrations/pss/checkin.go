@@ -31,7 +31,7 @@ const (
 	msgNoSuchSeat     = "no such seat on this flight"
 	msgOtherCabin     = "seat is in another cabin"
 	msgExitAdults     = "exit rows are for adults only"
-	msgSeatTaken      = "seat taken"
+	msgSeatTaken      = domain.SeatTaken
 	msgCabinFull      = "no free seat in the cabin"
 )
 
