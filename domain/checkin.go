@@ -83,9 +83,16 @@ func (b Booking) CheckInOptions(p CheckInPolicy, now time.Time) []CheckInOption 
 			}
 			segOpts = append(segOpts, o)
 		}
+		usable := map[int64]bool{}
+		for i, o := range segOpts {
+			if b.Passengers[i].Type == Adult && (o.Status == Eligible || o.Status == AlreadyCheckedIn) {
+				usable[b.Passengers[i].ID] = true
+			}
+		}
 		for i, o := range segOpts {
 			pax := b.Passengers[i]
-			if o.Status == Eligible && pax.Type != Adult && !adultAvailable {
+			lapless := pax.Type == Infant && pax.InfantOf != 0 && !usable[pax.InfantOf]
+			if o.Status == Eligible && pax.Type != Adult && (!adultAvailable || lapless) {
 				segOpts[i].Status = NeedsAdult
 			}
 		}
@@ -100,25 +107,33 @@ func hasCheckIn(b Booking, pax, seg int64) bool {
 }
 
 // ValidateSelection checks that a set of passengers chosen for check-in on a segment
-// does not leave a child or infant without an adult: each non-adult needs an adult of
-// the same booking who is in the selection or already checked in on that segment.
+// does not leave a child or infant alone: a child needs an adult of the booking who
+// is in the selection or already checked in on that segment; an infant needs the
+// very adult whose lap it travels on.
 func (b Booking) ValidateSelection(segmentID int64, passengerIDs []int64) error {
-	chosen := map[int64]bool{}
+	with := map[int64]bool{}
 	for _, id := range passengerIDs {
-		chosen[id] = true
+		with[id] = true
 	}
+	present := func(id int64) bool { return with[id] || hasCheckIn(b, id, segmentID) }
 	adult := false
-	minor := false
 	for _, p := range b.Passengers {
-		if p.Type == Adult && (chosen[p.ID] || hasCheckIn(b, p.ID, segmentID)) {
+		if p.Type == Adult && present(p.ID) {
 			adult = true
 		}
-		if p.Type != Adult && chosen[p.ID] {
-			minor = true
-		}
 	}
-	if minor && !adult {
-		return Errorf(Forbidden, "check in", string(NeedsAdult))
+	for _, p := range b.Passengers {
+		if !with[p.ID] {
+			continue
+		}
+		switch {
+		case p.Type == Child && !adult:
+			return Errorf(Forbidden, "check in", string(NeedsAdult))
+		case p.Type == Infant && p.InfantOf != 0 && !present(p.InfantOf):
+			return Errorf(Forbidden, "check in", string(NeedsAdult))
+		case p.Type == Infant && p.InfantOf == 0 && !adult:
+			return Errorf(Forbidden, "check in", string(NeedsAdult))
+		}
 	}
 	return nil
 }

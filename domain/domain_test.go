@@ -191,4 +191,13 @@ func TestCheckInOptions(t *testing.T) {
 	if err := booking(domain.Adult, domain.Child).ValidateSelection(10, []int64{2}); !domain.IsCode(err, domain.Forbidden) {
 		t.Errorf("child without adult accepted: %v", err)
 	}
+	// An infant travels on one adult's lap: another adult does not do.
+	family := booking(domain.Adult, domain.Adult, domain.Infant)
+	family.Passengers[2].InfantOf = 1
+	if err := family.ValidateSelection(10, []int64{2, 3}); !domain.IsCode(err, domain.Forbidden) {
+		t.Errorf("infant without its own adult accepted: %v", err)
+	}
+	if err := family.ValidateSelection(10, []int64{1, 3}); err != nil {
+		t.Errorf("infant with its adult refused: %v", err)
+	}
 }

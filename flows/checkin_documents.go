@@ -121,6 +121,18 @@ func handleCollectDocuments(t *Turn) Event {
 	if !progressed {
 		return ""
 	}
+	// Refuse an unusable date as soon as it is given, not after the next question.
+	if d.Expiry != "" && d.Expiry <= t.lastDeparture().Format(time.DateOnly) {
+		exp, _ := time.Parse(time.DateOnly, d.Expiry)
+		t.Say("docs.expired", "date", t.FormatDate(exp))
+		d.Expiry = ""
+		return "provide_document"
+	}
+	if d.Birth != "" && d.Birth > t.Now.Format(time.DateOnly) {
+		t.Say("docs.birth_future")
+		d.Birth = ""
+		return "provide_document"
+	}
 	if d.missing() != "" {
 		return "provide_document"
 	}

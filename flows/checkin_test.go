@@ -221,9 +221,9 @@ func TestBadDocumentsAndSeatsAreExplainedAndAskedAgain(t *testing.T) {
 		{say: "Belgium", want: []string{"issued"}},
 		{say: "BEL", want: []string{"expire"}},
 		{say: "31-02-2030", want: []string{"didn't recognise that date"}},
-		{say: "01-01-2026", want: []string{"date of birth"}},
-		{say: "05-05-1980", want: []string{"before or on the day of travel", "expire"}},
-		{say: "05-05-2032", want: []string{"dangerous goods"}},
+		{say: "01-01-2026", want: []string{"before or on the day of travel", "expire"}},
+		{say: "05-05-2032", want: []string{"date of birth"}},
+		{say: "05-05-1980", want: []string{"dangerous goods"}},
 		{say: "yes", want: []string{"8A"}},
 		{tap: "seat:pick"},
 		{say: "99Z", want: []string{"doesn't exist"}},
@@ -342,4 +342,75 @@ func TestContentVersionIsPinned(t *testing.T) {
 	// Once its flow ends, the old conversation takes the new version too.
 	old.say("start over")
 	expect(t, old.say("check in"), "Welcome aboard!")
+}
+
+// TestAnswersAreNotMistakenForCommands: one-word answers that the classifier
+// weakly reads as a command are taken as answers to the question asked.
+func TestAnswersAreNotMistakenForCommands(t *testing.T) {
+	h := sqlite(t)
+	tr := h.traveller("x")
+	tr.say("check in")
+	tr.say("VR2FAM de Vries")
+	expect(t, tr.say("all"), "dangerous goods")
+	b := h.traveller("y")
+	run(t, b, []step{
+		{say: "check in"},
+		{say: "DB4LHR Dubois"},
+		{tap: "pax:2"},
+		{say: "P1234567", want: []string{"nationality"}},
+		{say: "French", want: []string{"issued", "(FRA)"}},
+	})
+	if c := b.state(); c.Lang != "en" {
+		t.Fatalf("nationality answer switched the language to %s", c.Lang)
+	}
+}
+
+func TestBookingDataInTheFirstMessageIsUsed(t *testing.T) {
+	h := sqlite(t)
+	tr := h.traveller("x")
+	expect(t, tr.say("I want to check in, booking DB4LHR, surname Dubois"), "I found booking DB4LHR")
+	idle := h.traveller("y")
+	expect(t, idle.say("JN7KQP Jansen"), "Shall I check in Eva Jansen")
+}
+
+func TestInfantNeedsItsOwnAdult(t *testing.T) {
+	h := sqlite(t)
+	tr := h.traveller("x")
+	tr.say("check in")
+	out := tr.say("VR2FAM de Vries")
+	var notMother, infant string
+	for _, o := range out {
+		for _, c := range o.Choices {
+			switch {
+			case strings.Contains(c.Title, "(infant)"):
+				infant = c.Title
+			case strings.HasPrefix(c.ID, "pax:") && c.ID != "pax:all" && !strings.Contains(c.Title, "(") && notMother == "" && !strings.Contains(c.Title, "Sanne"):
+				notMother = c.Title
+			}
+		}
+	}
+	if infant == "" || notMother == "" {
+		t.Fatalf("family not offered:\n%s", transcript(out))
+	}
+	expect(t, tr.say(strings.Fields(notMother)[0]+" and the baby "+strings.Fields(infant)[0]), "only be checked in together with an adult")
+}
+
+func TestHandoffCanBeLeftByAskingTheBot(t *testing.T) {
+	h := sqlite(t)
+	tr := h.traveller("x")
+	expect(t, tr.say("I want to talk to a person"), "colleague")
+	expect(t, tr.say("actually, I want to check in"), "booking reference")
+	if c := tr.state(); c.Flow != "checkin" {
+		t.Fatalf("flow %s", c.Flow)
+	}
+}
+
+func TestNoAtTheBookingQuestionCancels(t *testing.T) {
+	h := sqlite(t)
+	tr := h.traveller("x")
+	tr.say("check in")
+	expect(t, tr.say("no"), "haven't checked anyone in", "What can I do")
+	if c := tr.state(); c.Flow != "" {
+		t.Fatalf("flow %s", c.Flow)
+	}
 }

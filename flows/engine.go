@@ -69,10 +69,6 @@ func NewEngine(c Config) (*Engine, error) {
 // Flows returns the definitions of the built-in flows.
 func Flows() []*Flow { return []*Flow{checkInFlow(), handoffFlow()} }
 
-// minConfidenceWithData is the classifier confidence needed to act on a global
-// intent in a message that also carries data.
-const minConfidenceWithData = 0.7
-
 // maxTurnsPerJob bounds one Process call so that a flood in one conversation cannot
 // starve the others; the queue calls Process again for the rest.
 const maxTurnsPerJob = 50
@@ -212,6 +208,10 @@ func (e *Engine) run(ctx context.Context, t *Turn) {
 		e.reprompt(ctx, t)
 		return
 	}
+	if t.Conv.Flow == "handoff" && (t.U.Intent == domain.IntentCheckIn || t.U.Intent == domain.IntentBoardingPass) {
+		// Waiting for a person, the traveller asks the bot again: it helps.
+		t.endFlow("traveller_resumed")
+	}
 	if t.Conv.Flow == "" {
 		e.route(ctx, t)
 		return
@@ -251,12 +251,24 @@ func (e *Engine) understand(t *Turn) {
 	if e.nlu != nil && text != "" && t.In.Payload == "" {
 		t.U = e.nlu.Understand(text, t.Conv.Lang)
 	}
-	// Inside a flow, a message that carries data ("1 and 2", "14C") is read for
-	// its data unless the classifier is sure it means to leave the step: a weakly
-	// recognised "start over" must not throw away a half-done check-in.
-	if t.Conv.Flow != "" && len(t.U.Entities) > 0 && t.U.Confidence < minConfidenceWithData {
+	// Inside a flow, a weakly recognised global intent must not throw away a
+	// half-done check-in ("all" read as start over) nor hijack an answer ("French"
+	// at the nationality question is a nationality, not a language request).
+	if t.Conv.Flow != "" {
+		conf, data := t.U.Confidence, len(t.U.Entities) > 0
+		drop := false
 		switch t.U.Intent {
-		case domain.IntentStartOver, domain.IntentHuman, domain.IntentHelp, domain.IntentCheckIn, domain.IntentBoardingPass:
+		case domain.IntentStartOver:
+			drop = conf < 0.6
+		case domain.IntentHuman:
+			drop = conf < 0.3 || (data && conf < 0.7)
+		case domain.IntentHelp:
+			drop = conf < 0.5
+		case domain.IntentChangeLanguage:
+			_, country := t.U.First(domain.EntityCountry)
+			drop = country && t.Conv.State == string(collectDocuments)
+		}
+		if drop {
 			t.U.Intent = domain.IntentNone
 		}
 	}
@@ -275,7 +287,8 @@ func (e *Engine) understand(t *Turn) {
 	// but keep an explicitly chosen language unless the evidence is strong.
 	if l := t.U.Lang; l != "" && l != t.Lang && e.serves(l) {
 		words := len(strings.Fields(text))
-		if t.Conv.Lang == "" || (!t.Conv.LangExplicit && t.U.LangConfidence >= 0.6) ||
+		// A word or two ("ok", "stop", "Jansen") is no evidence of a language.
+		if t.Conv.Lang == "" || (!t.Conv.LangExplicit && t.U.LangConfidence >= 0.6 && words >= 3) ||
 			(t.Conv.LangExplicit && t.U.LangConfidence >= 0.9 && words >= 4) {
 			t.Lang = l
 			t.Conv.LangExplicit = false
@@ -335,13 +348,26 @@ func helpKey(flow string) string {
 	return "help." + flow
 }
 
-// start enters a flow's initial state.
+// start enters a flow's initial state. When the message that starts the flow
+// already carries data ("check in, booking DB4LHR, surname Dubois"), the initial
+// state reads it at once instead of asking for it.
 func (e *Engine) start(ctx context.Context, t *Turn, name string) {
 	f := e.flows[name]
 	goal := t.Slots.Goal
 	*t.Slots = Slots{Goal: goal}
 	t.Conv.Flow, t.Conv.State = name, string(idle)
-	e.fire(ctx, t, f, startEvent)
+	def := f.States[f.Initial]
+	if len(t.U.Entities) == 0 || def == nil || def.Handle == nil {
+		e.fire(ctx, t, f, startEvent)
+		return
+	}
+	t.record(f.Name, idle, f.Initial, startEvent)
+	t.Conv.State = string(f.Initial)
+	if ev := def.Handle(t); ev != "" {
+		e.fire(ctx, t, f, ev)
+		return
+	}
+	e.enter(ctx, t, f, def)
 }
 
 // fire moves the flow by ev, runs effects of transient states, and renders the state

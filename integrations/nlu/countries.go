@@ -106,6 +106,28 @@ MKD MK|north macedonia|macedonia|macedoine|macedonie|nordmazedonien|macedonia de
 MNE ME|montenegro|montenegro
 `
 
+// nationalityTable gives nationality adjectives (as travellers answer "what is your
+// nationality?") in the same format; several also name a language ("dutch",
+// "nederlands"), which the flows resolve by the question being asked.
+const nationalityTable = `
+NLD|dutch|neerlandais|neerlandaise|nederlands|nederlandse|niederlandisch|niederlandische|neerlandes|neerlandesa|holandes|holandesa
+BEL|belgian|belge|belgisch|belgische|belga
+FRA|french|francais|francaise|frans|franse|franzosisch|franzosin|franzose|frances|francesa|frances
+DEU|german|allemand|allemande|duits|duitse|deutsch|deutsche|deutscher|aleman|alemana|alemao|alema
+GBR|british|britannique|brits|britse|britisch|britische|britanico|britanica|britanico|english|anglais|anglaise|engels|englisch
+USA|american|americain|americaine|amerikaans|amerikaanse|amerikanisch|amerikaner|estadounidense|norteamericano|americano|americana
+ESP|spanish|espagnol|espagnole|spaans|spaanse|spanisch|spanier|espanol|espanola|espanhol|espanhola
+PRT|portuguese|portugais|portugaise|portugees|portugese|portugiesisch|portugues|portuguesa
+ITA|italian|italien|italienne|italiaans|italiaanse|italienisch|italiener|italiano|italiana
+BRA|brazilian|bresilien|bresilienne|braziliaans|braziliaanse|brasilianisch|brasileno|brasilena|brasileiro|brasileira
+IRL|irish|irlandais|irlandaise|iers|ierse|irisch|irlandes|irlandesa
+CHE|swiss|suisse|zwitsers|zwitserse|schweizer|schweizerisch|suizo|suiza|suico|suica
+AUT|austrian|autrichien|autrichienne|oostenrijks|oostenrijkse|osterreichisch|austriaco|austriaca
+POL|polish|polonais|polonaise|pools|poolse|polnisch|polaco|polaca
+TUR|turkish|turc|turque|turks|turkse|turkisch|turco|turca
+MAR|moroccan|marocain|marocaine|marokkaans|marokkaanse|marokkanisch|marroqui|marroquino|marroquina
+`
+
 type country struct {
 	alpha3, alpha2 string
 }
@@ -119,7 +141,7 @@ type countryIndex struct {
 
 func newCountryIndex() *countryIndex {
 	ci := &countryIndex{names: map[string]string{}, codes: map[string]string{}}
-	for _, line := range strings.Split(countryTable, "\n") {
+	for _, line := range strings.Split(countryTable+nationalityTable, "\n") {
 		line = strings.TrimSpace(line)
 		if line == "" {
 			continue

@@ -145,6 +145,11 @@ func (c *Classifier) findPhrases(toks []token, covered []bool, add func(domain.E
 			if a3, ok := c.countries.names[phrase]; ok {
 				s, e := toks[i].start, toks[i+n-1].end
 				add(domain.EntityCountry, s, e, a3)
+				// "Deutsch", "dutch": a nationality and a language; the flow knows
+				// which question was asked.
+				if l, ok := languageNames[phrase]; ok && n == 1 {
+					add(domain.EntityLanguage, s, e, string(l))
+				}
 				cover(s, e, false)
 				i += n - 1
 				matched = true
