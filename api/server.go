@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"crypto/rand"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -47,6 +48,12 @@ type Config struct {
 	Log      *slog.Logger
 	Ready    Readiness
 	Now      func() time.Time
+	// SessionKeys sign web chat session tokens; the first signs new ones. Every
+	// instance must share them. Empty: a random key (one instance, sessions end
+	// with the process).
+	SessionKeys [][]byte
+	// SessionsPerHour bounds the web chat sessions one client address may open.
+	SessionsPerHour int
 	// PollInterval bounds how long a web chat stream waits before looking at the
 	// database again (wake-ups from this instance come at once; this covers others).
 	PollInterval time.Duration
@@ -54,15 +61,17 @@ type Config struct {
 
 // Server is the HTTP edge.
 type Server struct {
-	store    Store
-	renderer Renderer
-	log      *slog.Logger
-	ready    Readiness
-	now      func() time.Time
-	poll     time.Duration
-	limiter  *limiter
-	webhooks WebhookStore
-	channels map[domain.Channel]Channel
+	store       Store
+	renderer    Renderer
+	log         *slog.Logger
+	ready       Readiness
+	now         func() time.Time
+	poll        time.Duration
+	limiter     *limiter
+	sessions    *limiter
+	sessionKeys [][]byte
+	webhooks    WebhookStore
+	channels    map[domain.Channel]Channel
 }
 
 // New builds the gin handler.
@@ -76,9 +85,18 @@ func New(c Config) http.Handler {
 	if c.PollInterval <= 0 {
 		c.PollInterval = 2 * time.Second
 	}
+	if len(c.SessionKeys) == 0 {
+		k := make([]byte, 32)
+		rand.Read(k)
+		c.SessionKeys = [][]byte{k}
+	}
+	if c.SessionsPerHour <= 0 {
+		c.SessionsPerHour = 60
+	}
 	s := &Server{store: c.Store, renderer: c.Renderer, log: c.Log, ready: c.Ready, now: c.Now,
 		poll: c.PollInterval, limiter: newLimiter(30, time.Minute, c.Now),
-		webhooks: c.Webhooks, channels: c.Channels}
+		webhooks: c.Webhooks, channels: c.Channels, sessionKeys: c.SessionKeys,
+		sessions: newLimiter(c.SessionsPerHour, time.Hour, c.Now)}
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.Use(s.recover(), securityHeaders())

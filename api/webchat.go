@@ -1,7 +1,9 @@
 package api
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -26,26 +28,44 @@ const (
 	pageSize       = 100
 )
 
-func newSessionToken() string {
-	b := make([]byte, 24)
+// Session tokens are 16 random bytes followed by the first 16 bytes of their
+// HMAC under the server's session key: only this service mints them, any instance
+// verifies them, and a made-up token is refused before it reaches the database.
+const (
+	sessionRandom = 16
+	sessionMAC    = 16
+	sessionLen    = 43 // base64url of 32 bytes, unpadded
+)
+
+func (s *Server) newSessionToken() string {
+	b := make([]byte, sessionRandom, sessionRandom+sessionMAC)
 	if _, err := rand.Read(b); err != nil {
 		panic(err)
 	}
-	return base64.RawURLEncoding.EncodeToString(b)
+	return base64.RawURLEncoding.EncodeToString(append(b, sessionSum(s.sessionKeys[0], b)...))
 }
 
-// validSession checks the shape of a session token (32 base64url characters), so
-// that garbage never reaches the database.
-func validSession(s string) bool {
-	if len(s) != 32 {
+func sessionSum(key, random []byte) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write(random)
+	return m.Sum(nil)[:sessionMAC]
+}
+
+// validSession checks a session token's shape and signature.
+func (s *Server) validSession(tok string) bool {
+	if len(tok) != sessionLen {
 		return false
 	}
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
-			return false
+	b, err := base64.RawURLEncoding.DecodeString(tok)
+	if err != nil || len(b) != sessionRandom+sessionMAC {
+		return false
+	}
+	for _, k := range s.sessionKeys {
+		if hmac.Equal(b[sessionRandom:], sessionSum(k, b[:sessionRandom])) {
+			return true
 		}
 	}
-	return true
+	return false
 }
 
 func validClientID(s string) bool {
@@ -61,7 +81,14 @@ func validClientID(s string) bool {
 }
 
 func (s *Server) newSession(c *gin.Context) {
-	c.JSON(http.StatusCreated, gin.H{"session": newSessionToken()})
+	// Each session gets a few booking look-ups: bound how many sessions one
+	// address may open, so that look-ups cannot be multiplied at will.
+	if !s.sessions.allow(c.ClientIP()) {
+		c.Header("Retry-After", "3600")
+		c.AbortWithStatusJSON(http.StatusTooManyRequests, gin.H{"error": "too many new conversations from this address, please try again later"})
+		return
+	}
+	c.JSON(http.StatusCreated, gin.H{"session": s.newSessionToken()})
 }
 
 type postMessageRequest struct {
@@ -93,7 +120,7 @@ func (s *Server) postMessage(c *gin.Context) {
 	}
 	req.Text = strings.TrimSpace(strings.ToValidUTF8(req.Text, ""))
 	switch {
-	case !validSession(req.Session):
+	case !s.validSession(req.Session):
 		badRequest(c, "unknown or malformed session")
 		return
 	case !validClientID(req.ID):
@@ -168,9 +195,9 @@ func toMessageJSON(o domain.Outbound) messageJSON {
 }
 
 // sessionQuery reads and checks ?session=…&after=….
-func sessionQuery(c *gin.Context) (string, int, bool) {
+func (s *Server) sessionQuery(c *gin.Context) (string, int, bool) {
 	session := c.Query("session")
-	if !validSession(session) {
+	if !s.validSession(session) {
 		badRequest(c, "unknown or malformed session")
 		return "", 0, false
 	}
@@ -192,7 +219,7 @@ func sessionQuery(c *gin.Context) (string, int, bool) {
 }
 
 func (s *Server) getMessages(c *gin.Context) {
-	session, after, ok := sessionQuery(c)
+	session, after, ok := s.sessionQuery(c)
 	if !ok {
 		return
 	}
@@ -227,7 +254,7 @@ func (s *Server) markDelivered(c *gin.Context, conv int64, seq int) {
 // stream sends the conversation's messages as server-sent events: what is already
 // there after the given sequence number, then each new message as it is committed.
 func (s *Server) stream(c *gin.Context) {
-	session, after, ok := sessionQuery(c)
+	session, after, ok := s.sessionQuery(c)
 	if !ok {
 		return
 	}

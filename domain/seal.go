@@ -3,7 +3,9 @@ package domain
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -16,6 +18,7 @@ import (
 type Sealer struct {
 	current string
 	aeads   map[string]cipher.AEAD
+	raw     map[string][]byte
 }
 
 // NewSealer builds a sealer from keys given as "id:base64key" (32-byte keys); the
@@ -24,7 +27,7 @@ func NewSealer(keys ...string) (*Sealer, error) {
 	if len(keys) == 0 {
 		return nil, errors.New("new sealer: no key")
 	}
-	s := &Sealer{aeads: map[string]cipher.AEAD{}}
+	s := &Sealer{aeads: map[string]cipher.AEAD{}, raw: map[string][]byte{}}
 	for i, k := range keys {
 		id, b64, ok := strings.Cut(strings.TrimSpace(k), ":")
 		if !ok || id == "" || strings.Contains(id, ":") {
@@ -46,6 +49,7 @@ func NewSealer(keys ...string) (*Sealer, error) {
 			return nil, fmt.Errorf("new sealer: key id %q given twice", id)
 		}
 		s.aeads[id] = aead
+		s.raw[id] = raw
 		if i == 0 {
 			s.current = id
 		}
@@ -107,4 +111,23 @@ func (s *Sealer) Current() string { return s.current }
 // NeedsReseal reports whether a sealed value was written with an older key.
 func (s *Sealer) NeedsReseal(sealed string) bool {
 	return sealed != "" && !strings.HasPrefix(sealed, "v1:"+s.current+":")
+}
+
+// MACKeys derives, for a purpose such as "webchat-session", one HMAC key per data
+// key, the current key's first: tokens signed with the first stay verifiable with
+// the others after a rotation.
+func (s *Sealer) MACKeys(purpose string) [][]byte {
+	out := [][]byte{derive(s.raw[s.current], purpose)}
+	for id, raw := range s.raw {
+		if id != s.current {
+			out = append(out, derive(raw, purpose))
+		}
+	}
+	return out
+}
+
+func derive(key []byte, purpose string) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("skybridge/" + purpose))
+	return m.Sum(nil)
 }

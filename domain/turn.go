@@ -14,8 +14,10 @@ type Turn struct {
 	Passes       []BoardingPass
 	// Preferences records what the traveller stopped or resumed in this turn.
 	Preferences []PreferenceUpdate
-	// LookupFailureKey, when set, records one failed booking look-up for that key.
+	// LookupFailureKey, when set, records LookupFailures failed booking look-ups
+	// (at least one) for that key.
 	LookupFailureKey string
+	LookupFailures   int
 	At               time.Time
 }
 

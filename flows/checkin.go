@@ -166,6 +166,10 @@ func mergeCap(front, back []string, n int) []string {
 
 type pair struct{ loc, surname string }
 
+// maxPairsPerMessage bounds the (reference, surname) combinations one message may
+// try.
+const maxPairsPerMessage = 4
+
 // pairs lists the (locator, surname) combinations worth trying, most likely first.
 func pairs(s *Slots) []pair {
 	var out []pair
@@ -194,7 +198,16 @@ func lookupBooking(ctx context.Context, t *Turn) (Event, error) {
 		t.Slots.LockedUntil = t.Now.Add(window)
 		return "locked", nil
 	}
-	for _, p := range pairs(t.Slots) {
+	tried := pairs(t.Slots)
+	// Each (reference, surname) pair tried counts as one attempt against the
+	// limit, and a message may try only a few: guessing costs what it costs.
+	if n := r.MaxLookupFailures - failures; len(tried) > n {
+		tried = tried[:n]
+	}
+	if len(tried) > maxPairsPerMessage {
+		tried = tried[:maxPairsPerMessage]
+	}
+	for _, p := range tried {
 		b, err := t.e.bookings.FindBooking(ctx, domain.RecordLocator(p.loc))
 		if domain.IsCode(err, domain.NotFound) {
 			continue
@@ -216,9 +229,9 @@ func lookupBooking(ctx context.Context, t *Turn) (Event, error) {
 		t.Slots.PendingLocators, t.Slots.PendingSurnames = nil, nil
 		return afterLookup(t), nil
 	}
-	t.lookupFailure = true
+	t.lookupFailures = len(tried)
 	t.Slots.PendingLocators, t.Slots.PendingSurnames = nil, nil
-	if failures+1 >= r.MaxLookupFailures {
+	if failures+len(tried) >= r.MaxLookupFailures {
 		t.Slots.LockedUntil = t.Now.Add(window)
 		return "locked", nil
 	}

@@ -163,8 +163,9 @@ func (e *Engine) Turn(ctx context.Context, conv domain.Conversation, in domain.I
 		Preferences:  t.preferences,
 		At:           now,
 	}
-	if t.lookupFailure {
+	if t.lookupFailures > 0 {
 		turn.LookupFailureKey = lookupKey(conv)
+		turn.LookupFailures = t.lookupFailures
 	}
 	return turn, nil
 }

@@ -87,13 +87,13 @@ type Turn struct {
 	// booking system states it.
 	Policies map[domain.CarrierCode]domain.CheckInPolicy
 
-	e             *Engine
-	out           []domain.Outbound
-	passes        []domain.BoardingPass // newly issued, to be stored
-	passesToSend  []domain.BoardingPass // new or re-sent, to be shown
-	lookupFailure bool
-	preferences   []domain.PreferenceUpdate
-	transitions   []domain.Transition
+	e              *Engine
+	out            []domain.Outbound
+	passes         []domain.BoardingPass // newly issued, to be stored
+	passesToSend   []domain.BoardingPass // new or re-sent, to be shown
+	lookupFailures int
+	preferences    []domain.PreferenceUpdate
+	transitions    []domain.Transition
 }
 
 // T renders a message of the pinned content in the conversation's language.

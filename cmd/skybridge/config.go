@@ -105,7 +105,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		}
 	}
 	if c.KeyFile == "" && !isPostgres(c.DatabaseURL) {
-		c.KeyFile = filepath.Join(filepath.Dir(strings.TrimPrefix(strings.SplitN(c.DatabaseURL, "?", 2)[0], "file:")), "skybridge.key")
+		c.KeyFile = filepath.Join(filepath.Dir(sqlitePath(c.DatabaseURL)), "skybridge.key")
 	}
 	if len(c.DataKeys) == 0 && isPostgres(c.DatabaseURL) && c.KeyFile == "" {
 		problems = append(problems, "SKYBRIDGE_DATA_KEYS: required with PostgreSQL (generate one with `skybridge keygen`)")
@@ -204,6 +204,14 @@ func (c Config) sealer() (*domain.Sealer, error) {
 	}
 	b, err := os.ReadFile(c.KeyFile)
 	if errors.Is(err, os.ErrNotExist) {
+		// A new key only for a new database: with the key lost, everything sealed
+		// in an existing database is unreadable, and starting anyway would leave
+		// travellers unanswered.
+		if db := sqlitePath(c.DatabaseURL); db != "" {
+			if _, err := os.Stat(db); err == nil {
+				return nil, fmt.Errorf("key file %s is missing but database %s exists: restore the key file or set SKYBRIDGE_DATA_KEYS", c.KeyFile, db)
+			}
+		}
 		key := domain.NewKey("local1")
 		if err := os.WriteFile(c.KeyFile, []byte(key+"\n"), 0o600); err != nil {
 			return nil, fmt.Errorf("create key file: %w", err)
@@ -234,4 +242,12 @@ func portOf(addr string) string {
 		return addr[i:]
 	}
 	return ""
+}
+
+// sqlitePath returns the file of an SQLite database URL, "" for PostgreSQL.
+func sqlitePath(u string) string {
+	if isPostgres(u) {
+		return ""
+	}
+	return strings.TrimPrefix(strings.TrimPrefix(strings.SplitN(u, "?", 2)[0], "sqlite://"), "file:")
 }

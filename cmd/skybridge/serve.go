@@ -88,6 +88,10 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, ready chan<- strin
 	if err != nil {
 		return err
 	}
+	hooks, parsers, senders := channels(cfg, log)
+	deliverer := flows.NewDeliverer(a.store, senders, engine, time.Now, log)
+	inbox := flows.NewInbox(a.store, parsers, log)
+	a.store.SetHandlers(store.Handlers{Deliver: deliverer.Deliver, Webhook: inbox.Apply})
 	// With no workers this instance only takes messages in; others answer them.
 	if cfg.Workers > 0 {
 		if err := a.store.Start(ctx, engine.Process); err != nil {
@@ -100,9 +104,12 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, ready chan<- strin
 		return err
 	}
 	handler := api.New(api.Config{
-		Store:    a.store,
-		Renderer: boardingpass.New(),
-		Log:      log,
+		Store:       a.store,
+		Webhooks:    a.store,
+		Channels:    hooks,
+		SessionKeys: a.sealer.MACKeys("webchat-session"),
+		Renderer:    boardingpass.New(),
+		Log:         log,
 		Ready: func(ctx context.Context) error {
 			if err := sqlDB.PingContext(ctx); err != nil {
 				return errors.New("database unreachable")

@@ -79,7 +79,7 @@ func (s *Store) CommitTurn(ctx context.Context, t domain.Turn) error {
 				return err
 			}
 		}
-		if t.LookupFailureKey != "" {
+		for i := 0; t.LookupFailureKey != "" && (i == 0 || i < t.LookupFailures); i++ {
 			if err := tx.Create(&lookupFailureRow{Key: t.LookupFailureKey, At: at}).Error; err != nil {
 				return fmt.Errorf("record lookup failure: %w", err)
 			}
