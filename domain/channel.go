@@ -64,22 +64,6 @@ type PreferenceUpdate struct {
 	At       time.Time
 }
 
-// Rank orders delivery statuses so that a status only moves forward: a late
-// "delivered" never overwrites "read". Failed ranks with read: it is final.
-func (s DeliveryStatus) Rank() int {
-	switch s {
-	case StatusQueued:
-		return 0
-	case StatusSent:
-		return 1
-	case StatusDelivered:
-		return 2
-	case StatusRead, StatusFailed, StatusBlocked:
-		return 3
-	}
-	return -1
-}
-
 // TemplateRef is an approved message template with its parameters, used where the
 // channel's policy forbids free-form messages (outside the 24-hour window).
 type TemplateRef struct {

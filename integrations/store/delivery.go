@@ -197,8 +197,8 @@ func (s *Store) MarkUndelivered(ctx context.Context, id int64, status domain.Del
 		return fmt.Errorf("mark outbound %d: %s is not a final failure", id, status)
 	}
 	err := s.db.WithContext(ctx).Exec(`UPDATE outbound_messages SET status = ?, error_code = ?, error = ?, updated_at = ?
-		WHERE id = ? AND status IN (?, ?)`,
-		string(status), code, reason, s.now(), id, string(domain.StatusQueued), string(domain.StatusSent)).Error
+		WHERE id = ? AND status IN ?`,
+		string(status), code, reason, s.now(), id, statusesBefore(status)).Error
 	if err != nil {
 		return fmt.Errorf("mark outbound %d %s: %w", id, status, err)
 	}
@@ -212,7 +212,7 @@ func (s *Store) ApplyStatus(ctx context.Context, u domain.StatusUpdate) error {
 	if u.ChannelMessageID == "" {
 		return nil
 	}
-	lower := lowerStatuses(u.Status)
+	lower := statusesBefore(u.Status)
 	if len(lower) == 0 {
 		return nil
 	}
@@ -228,16 +228,15 @@ func (s *Store) ApplyStatus(ctx context.Context, u domain.StatusUpdate) error {
 // ApplyWatermark marks every message of the traveller's conversation sent before
 // the watermark as delivered or read (Messenger).
 func (s *Store) ApplyWatermark(ctx context.Context, ch domain.Channel, userID string, u domain.StatusUpdate) error {
-	lower := lowerStatuses(u.Status)
-	if len(lower) == 0 || lower[len(lower)-1] == string(domain.StatusQueued) && len(lower) == 1 {
-		return nil
-	}
 	// Only messages already handed to the platform can have been delivered.
 	var sent []string
-	for _, l := range lower {
+	for _, l := range statusesBefore(u.Status) {
 		if l != string(domain.StatusQueued) {
 			sent = append(sent, l)
 		}
+	}
+	if len(sent) == 0 {
+		return nil
 	}
 	err := s.db.WithContext(ctx).Exec(`UPDATE outbound_messages SET status = ?, updated_at = ?
 		WHERE conversation_id = (SELECT id FROM conversations WHERE channel = ? AND user_id = ?)
@@ -247,17 +246,6 @@ func (s *Store) ApplyWatermark(ctx context.Context, ch domain.Channel, userID st
 		return fmt.Errorf("apply watermark: %w", err)
 	}
 	return nil
-}
-
-// lowerStatuses lists the statuses a message may be in for st to be a step forward.
-func lowerStatuses(st domain.DeliveryStatus) []string {
-	var out []string
-	for _, x := range []domain.DeliveryStatus{domain.StatusQueued, domain.StatusSent, domain.StatusDelivered} {
-		if x.Rank() < st.Rank() {
-			out = append(out, string(x))
-		}
-	}
-	return out
 }
 
 func errorText(u domain.StatusUpdate) string {

@@ -97,7 +97,8 @@ var statusRank = map[domain.DeliveryStatus]int{
 
 // canAdvance reports whether a message may move from status from to status to:
 // forward along queued → sent → delivered → read, or to failed from queued or sent.
-// Failed and read are terminal; unknown statuses never move.
+// Failed, blocked and read are terminal; unknown statuses never move; only a queued
+// message can be blocked (never handed to the platform).
 func canAdvance(from, to domain.DeliveryStatus) bool {
 	rf, okFrom := statusRank[from]
 	if !okFrom {
@@ -105,6 +106,9 @@ func canAdvance(from, to domain.DeliveryStatus) bool {
 	}
 	if to == domain.StatusFailed {
 		return from == domain.StatusQueued || from == domain.StatusSent
+	}
+	if to == domain.StatusBlocked {
+		return from == domain.StatusQueued
 	}
 	rt, okTo := statusRank[to]
 	return okTo && rt > rf

@@ -1,0 +1,181 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/skybridge/skybridge/domain"
+)
+
+// deliveryFake is a hand-written store for delivery tests.
+type deliveryFake struct {
+	Store
+	conv    domain.Conversation
+	pending []domain.Outbound
+	content []byte
+	sent    map[int64]string
+	final   map[int64]domain.DeliveryStatus
+	reason  map[int64]string
+}
+
+func (f *deliveryFake) Conversation(context.Context, int64) (domain.Conversation, error) {
+	return f.conv, nil
+}
+func (f *deliveryFake) PendingOutbound(context.Context, int64) ([]domain.Outbound, error) {
+	var out []domain.Outbound
+	for _, m := range f.pending {
+		if _, done := f.sent[m.ID]; done {
+			continue
+		}
+		if _, done := f.final[m.ID]; done {
+			continue
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+func (f *deliveryFake) MarkAttempt(context.Context, int64) error { return nil }
+func (f *deliveryFake) MarkSent(_ context.Context, id int64, ch string) error {
+	f.sent[id] = ch
+	return nil
+}
+func (f *deliveryFake) MarkUndelivered(_ context.Context, id int64, st domain.DeliveryStatus, _ int, reason string) error {
+	f.final[id], f.reason[id] = st, reason
+	return nil
+}
+func (f *deliveryFake) Content(context.Context, int) (domain.ContentVersion, error) {
+	return domain.ContentVersion{Version: 1, Body: f.content}, nil
+}
+
+// senderFunc is a Sender from a function.
+type senderFunc func(ctx context.Context, to domain.Recipient, m domain.Outbound, mode domain.SendMode) (string, error)
+
+func (f senderFunc) Send(ctx context.Context, to domain.Recipient, m domain.Outbound, mode domain.SendMode) (string, error) {
+	return f(ctx, to, m, mode)
+}
+
+func newDeliveryFake(t *testing.T, lastInbound time.Time, purposes ...string) *deliveryFake {
+	t.Helper()
+	c, err := DefaultContent()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Rules.Templates = []TemplateRule{{Channel: domain.WhatsApp, Purpose: "flight_delay", Lang: "en", Name: "flight_delay_v1",
+		Language: "en_GB", Params: []string{"flight", "time"}, Named: true}}
+	body, _ := MarshalContent(c)
+	f := &deliveryFake{conv: domain.Conversation{ID: 7, Channel: domain.WhatsApp, UserID: "447700900123", Lang: "en", ContentVersion: 1, LastInboundAt: lastInbound},
+		content: body, sent: map[int64]string{}, final: map[int64]domain.DeliveryStatus{}, reason: map[int64]string{}}
+	for i, p := range purposes {
+		f.pending = append(f.pending, domain.Outbound{ID: int64(i + 1), Seq: i + 1, Kind: domain.OutText, Text: "msg", Purpose: p,
+			Params: map[string]string{"flight": "SB1501", "time": "14:40"}})
+	}
+	return f
+}
+
+func deliverer(t *testing.T, f *deliveryFake, s Sender, now time.Time) *Deliverer {
+	t.Helper()
+	e, err := NewEngine(Config{Store: f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return NewDeliverer(f, map[domain.Channel]Sender{domain.WhatsApp: s}, e, func() time.Time { return now }, nil)
+}
+
+func TestDeliveryFollowsTheChannelPolicy(t *testing.T) {
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	var modes []domain.SendMode
+	ok := senderFunc(func(_ context.Context, _ domain.Recipient, m domain.Outbound, mode domain.SendMode) (string, error) {
+		modes = append(modes, mode)
+		return "wamid." + m.Text, nil
+	})
+	t.Run("inside the window: free-form replies, in order", func(t *testing.T) {
+		modes = nil
+		f := newDeliveryFake(t, now.Add(-time.Hour), "", "", "flight_delay")
+		if err := deliverer(t, f, ok, now).Deliver(context.Background(), 7); err != nil {
+			t.Fatal(err)
+		}
+		if len(f.sent) != 3 || modes[0].Template != nil || !modes[2].Proactive || modes[0].Proactive {
+			t.Fatalf("sent %v modes %+v", f.sent, modes)
+		}
+	})
+	t.Run("outside the window: template or blocked", func(t *testing.T) {
+		modes = nil
+		f := newDeliveryFake(t, now.Add(-25*time.Hour), "", "flight_delay")
+		if err := deliverer(t, f, ok, now).Deliver(context.Background(), 7); err != nil {
+			t.Fatal(err)
+		}
+		if f.final[1] != domain.StatusBlocked || f.reason[1] == "" {
+			t.Fatalf("reply outside the window: %s %q", f.final[1], f.reason[1])
+		}
+		if len(modes) != 1 || modes[0].Template == nil || modes[0].Template.Name != "flight_delay_v1" ||
+			modes[0].Template.Params[1] != "14:40" || modes[0].Template.ParamNames[0] != "flight" {
+			t.Fatalf("delay notice: %+v", modes)
+		}
+	})
+	t.Run("platform says the window closed: template fallback", func(t *testing.T) {
+		modes = nil
+		closed := senderFunc(func(_ context.Context, _ domain.Recipient, _ domain.Outbound, mode domain.SendMode) (string, error) {
+			modes = append(modes, mode)
+			if mode.Template == nil {
+				return "", &domain.SendError{Code: 131047, WindowClosed: true}
+			}
+			return "wamid.tpl", nil
+		})
+		f := newDeliveryFake(t, now.Add(-23*time.Hour), "flight_delay", "")
+		if err := deliverer(t, f, closed, now).Deliver(context.Background(), 7); err != nil {
+			t.Fatal(err)
+		}
+		if f.sent[1] != "wamid.tpl" || f.final[2] != domain.StatusFailed {
+			t.Fatalf("sent %v final %v", f.sent, f.final)
+		}
+	})
+	t.Run("throttled: stop, keep the order, retry later", func(t *testing.T) {
+		calls := 0
+		throttled := senderFunc(func(context.Context, domain.Recipient, domain.Outbound, domain.SendMode) (string, error) {
+			calls++
+			if calls == 2 {
+				return "", &domain.SendError{Code: 130429, Retryable: true}
+			}
+			return "wamid.x", nil
+		})
+		f := newDeliveryFake(t, now.Add(-time.Minute), "", "", "")
+		err := deliverer(t, f, throttled, now).Deliver(context.Background(), 7)
+		if se, ok := domain.AsSendError(err); !ok || !se.Retryable {
+			t.Fatalf("want the retryable error back, got %v", err)
+		}
+		if len(f.sent) != 1 || calls != 2 {
+			t.Fatalf("message 3 must wait for message 2: sent %v after %d calls", f.sent, calls)
+		}
+		if err := deliverer(t, f, throttled, now).Deliver(context.Background(), 7); err != nil || len(f.sent) != 3 {
+			t.Fatalf("retry: %v, sent %v", err, f.sent)
+		}
+	})
+	t.Run("permanent refusal: recorded, the next one goes", func(t *testing.T) {
+		first := true
+		refuse := senderFunc(func(context.Context, domain.Recipient, domain.Outbound, domain.SendMode) (string, error) {
+			if first {
+				first = false
+				return "", &domain.SendError{Code: 131026, Message: "undeliverable"}
+			}
+			return "wamid.ok", nil
+		})
+		f := newDeliveryFake(t, now.Add(-time.Minute), "", "")
+		if err := deliverer(t, f, refuse, now).Deliver(context.Background(), 7); err != nil {
+			t.Fatal(err)
+		}
+		if f.final[1] != domain.StatusFailed || f.sent[2] != "wamid.ok" {
+			t.Fatalf("final %v sent %v", f.final, f.sent)
+		}
+	})
+	t.Run("network error: retried", func(t *testing.T) {
+		down := senderFunc(func(context.Context, domain.Recipient, domain.Outbound, domain.SendMode) (string, error) {
+			return "", errors.New("connection refused")
+		})
+		f := newDeliveryFake(t, now.Add(-time.Minute), "")
+		if err := deliverer(t, f, down, now).Deliver(context.Background(), 7); err == nil || len(f.final) != 0 {
+			t.Fatalf("err %v final %v", err, f.final)
+		}
+	})
+}

@@ -1,0 +1,207 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/skybridge/skybridge/domain"
+	"github.com/skybridge/skybridge/integrations/database"
+	"github.com/skybridge/skybridge/integrations/dbtest"
+)
+
+// queuedTurn commits a turn with n text messages on a WhatsApp conversation.
+func queuedTurn(t *testing.T, s *Store, user string, n int) (int64, []domain.Outbound) {
+	t.Helper()
+	ctx := context.Background()
+	conv := accept(t, s, msg(user+"-m1", "hi"), user)
+	c, _ := s.Conversation(ctx, conv)
+	out := make([]domain.Outbound, n)
+	for i := range out {
+		out[i] = domain.Outbound{Kind: domain.OutText, Text: "reply", Purpose: "reply"}
+	}
+	if err := s.CommitTurn(ctx, domain.Turn{Conversation: c, Outbound: out}); err != nil {
+		t.Fatal(err)
+	}
+	pending, err := s.PendingOutbound(ctx, conv)
+	if err != nil || len(pending) != n {
+		t.Fatalf("pending %d %v, want %d", len(pending), err, n)
+	}
+	return conv, pending
+}
+
+func TestStatusesOnlyMoveForward(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		b := setup(t, db, Options{})
+		ctx := t.Context()
+		conv, out := queuedTurn(t, b.s, "u1", 3)
+		for i, m := range out {
+			if err := b.s.MarkSent(ctx, m.ID, "wamid."+string(rune('A'+i))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, u := range []domain.StatusUpdate{
+			{ChannelMessageID: "wamid.A", Status: domain.StatusRead},
+			{ChannelMessageID: "wamid.A", Status: domain.StatusDelivered}, // late: ignored
+			{ChannelMessageID: "wamid.B", Status: domain.StatusDelivered},
+			{ChannelMessageID: "wamid.C", Status: domain.StatusFailed, ErrorCode: 131047, ErrorTitle: "Re-engagement message"},
+			{ChannelMessageID: "wamid.C", Status: domain.StatusRead}, // failed is final
+			{ChannelMessageID: "wamid.unknown", Status: domain.StatusRead},
+		} {
+			if err := b.s.ApplyStatus(ctx, u); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, _ := b.s.OutboundAfter(ctx, conv, 0, 10)
+		want := []domain.DeliveryStatus{domain.StatusRead, domain.StatusDelivered, domain.StatusFailed}
+		for i, m := range got {
+			if m.Status != want[i] {
+				t.Errorf("message %d: %s, want %s", i+1, m.Status, want[i])
+			}
+		}
+		if !strings.Contains(got[2].Error, "Re-engagement") {
+			t.Errorf("failure reason not kept: %q", got[2].Error)
+		}
+		if p, _ := b.s.PendingOutbound(ctx, conv); len(p) != 0 {
+			t.Fatalf("%d still pending after sending", len(p))
+		}
+	})
+}
+
+func TestWatermarkMarksEarlierSentMessages(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		b := setup(t, db, Options{})
+		ctx := t.Context()
+		conv, out := queuedTurn(t, b.s, "psid-1", 3)
+		b.s.MarkSent(ctx, out[0].ID, "m_1")
+		b.s.MarkSent(ctx, out[1].ID, "m_2")
+		// out[2] is still queued: a watermark cannot deliver what was never sent.
+		wm := domain.StatusUpdate{Status: domain.StatusRead, At: time.Now().Add(time.Minute)}
+		if err := b.s.ApplyWatermark(ctx, domain.WhatsApp, "psid-1", wm); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := b.s.OutboundAfter(ctx, conv, 0, 10)
+		if got[0].Status != domain.StatusRead || got[1].Status != domain.StatusRead || got[2].Status != domain.StatusQueued {
+			t.Fatalf("statuses %s %s %s", got[0].Status, got[1].Status, got[2].Status)
+		}
+	})
+}
+
+func TestUndeliveredIsFinalAndExplained(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		b := setup(t, db, Options{})
+		ctx := t.Context()
+		conv, out := queuedTurn(t, b.s, "u1", 2)
+		if err := b.s.MarkUndelivered(ctx, out[0].ID, domain.StatusBlocked, 0, "outside the window"); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.s.MarkUndelivered(ctx, out[1].ID, domain.StatusSent, 0, ""); err == nil {
+			t.Fatal("sent is not a failure")
+		}
+		b.s.MarkSent(ctx, out[0].ID, "late") // a blocked message never becomes sent
+		got, _ := b.s.OutboundAfter(ctx, conv, 0, 10)
+		if got[0].Status != domain.StatusBlocked || got[0].Error != "outside the window" {
+			t.Fatalf("blocked message: %s %q", got[0].Status, got[0].Error)
+		}
+	})
+}
+
+func TestWebhookBodiesAreStoredSealedAndApplied(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		b := setup(t, db, Options{})
+		ctx := t.Context()
+		var mu sync.Mutex
+		var applied []string
+		fail := true
+		b.s.SetHandlers(Handlers{Webhook: func(_ context.Context, ch domain.Channel, body []byte) error {
+			mu.Lock()
+			defer mu.Unlock()
+			if fail {
+				fail = false
+				return errors.New("transient")
+			}
+			applied = append(applied, string(ch)+":"+string(body))
+			return nil
+		}})
+		body := `{"object":"whatsapp_business_account","from":"447700900123"}`
+		if err := b.s.AcceptWebhook(ctx, domain.WhatsApp, []byte(body)); err != nil {
+			t.Fatal(err)
+		}
+		var raw string
+		db.Gorm.Raw("SELECT body FROM webhook_events").Scan(&raw)
+		if strings.Contains(raw, "447700900123") {
+			t.Fatal("webhook body stored in clear")
+		}
+		if err := b.s.Start(ctx, func(context.Context, int64) error { return nil }); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "webhook applied after a retry", func() bool {
+			mu.Lock()
+			defer mu.Unlock()
+			return len(applied) == 1
+		})
+		if applied[0] != "whatsapp:"+body {
+			t.Fatalf("applied %q", applied[0])
+		}
+		var left int64
+		db.Gorm.Raw("SELECT COUNT(*) FROM webhook_events WHERE processed_at IS NULL").Scan(&left)
+		if left != 0 {
+			t.Fatalf("%d webhook events left unprocessed", left)
+		}
+	})
+}
+
+func TestPreferencesKeepTheNewest(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		b := setup(t, db, Options{})
+		ctx := t.Context()
+		now := time.Now()
+		set := func(out bool, at time.Time) {
+			if err := b.s.SetPreference(ctx, domain.WhatsApp, "u1", domain.PreferenceUpdate{Category: domain.CategoryOffers, OptedOut: out, At: at}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		set(true, now)
+		set(false, now.Add(-time.Hour)) // older, arrives late: ignored
+		if out, _ := b.s.OptedOut(ctx, domain.WhatsApp, "u1", domain.CategoryOffers); !out {
+			t.Fatal("a late, older resume overrode the stop")
+		}
+		set(false, now.Add(time.Hour))
+		if out, _ := b.s.OptedOut(ctx, domain.WhatsApp, "u1", domain.CategoryOffers); out {
+			t.Fatal("resume not recorded")
+		}
+		if out, _ := b.s.OptedOut(ctx, domain.WhatsApp, "u1", domain.CategoryFlightUpdates); out {
+			t.Fatal("categories are separate")
+		}
+	})
+}
+
+func TestAcceptOpensTheServiceWindow(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		b := setup(t, db, Options{})
+		ctx := t.Context()
+		at := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+		in := msg("w1", "hello")
+		in.ReceivedAt = at
+		conv, _, err := b.s.AcceptEvent(ctx, domain.ChannelEvent{Kind: domain.EventMessage, UserID: "447700900123", AltUserID: "NL.1234", ProfileName: "Ana", Inbound: in})
+		if err != nil {
+			t.Fatal(err)
+		}
+		older := msg("w0", "earlier, delivered late")
+		older.ReceivedAt = at.Add(-time.Hour)
+		b.s.AcceptEvent(ctx, domain.ChannelEvent{Kind: domain.EventMessage, UserID: "447700900123", Inbound: older})
+		c, _ := b.s.Conversation(ctx, conv)
+		if !c.LastInboundAt.Equal(at) || c.AltUserID != "NL.1234" {
+			t.Fatalf("window %v alt %q", c.LastInboundAt, c.AltUserID)
+		}
+	})
+}
