@@ -381,3 +381,36 @@ func TestMediaIsAnsweredPolitely(t *testing.T) {
 	tr.post(tr.webhook(map[string]any{"type": "location", "location": map[string]any{"latitude": 52.3, "longitude": 4.76}}))
 	tr.replies("only read text")
 }
+
+// TestSIGKILLDuringChannelTrafficLosesAndDoublesNothing kills the service while
+// webhooks are being answered, restarts it, and checks that every acknowledged
+// message got exactly one answer.
+func TestSIGKILLDuringChannelTrafficLosesAndDoublesNothing(t *testing.T) {
+	r := newChannelRig(t)
+	const n = 20
+	var travellers []*channelTraveller
+	for i := 0; i < n; i++ {
+		ch, id := "whatsapp", fmt.Sprintf("3161000%04d", i)
+		if i%2 == 1 {
+			ch, id = "messenger", fmt.Sprintf("71000000000%04d", i)
+		}
+		tr := r.traveller(ch, id)
+		if ch == "whatsapp" {
+			tr.post(tr.webhook(map[string]any{"type": "text", "text": map[string]any{"body": "I want to check in"}}))
+		} else {
+			tr.post(tr.webhook(map[string]any{"message": map[string]any{"text": "I want to check in"}}))
+		}
+		travellers = append(travellers, tr)
+	}
+	r.in.kill()
+	r.in = startB(t, append([]string{"SKYBRIDGE_ADDR=" + strings.TrimPrefix(r.in.URL, "http://")}, r.env...)...)
+	for _, tr := range travellers {
+		tr.replies("booking reference")
+	}
+	time.Sleep(time.Second)
+	for _, tr := range travellers {
+		if got := messagesOnly(r.fake.RequestsTo(tr.id)); len(got) != 1 {
+			t.Errorf("%s %s: %d replies, want exactly 1:\n%s", tr.ch, tr.id, len(got), texts(got))
+		}
+	}
+}
