@@ -30,8 +30,12 @@ type Renderer interface {
 	PDF(p domain.BoardingPass) ([]byte, error)
 }
 
-// WebhookStore stores verified webhook bodies durably.
+// WebhookStore stores what verified webhooks bring, durably.
 type WebhookStore interface {
+	// AcceptEvent stores one inbound message (deduplicated on its id) with the job
+	// that answers it.
+	AcceptEvent(ctx context.Context, ev domain.ChannelEvent) (conversationID int64, duplicate bool, err error)
+	// AcceptWebhook stores a whole body, applied later by a job.
 	AcceptWebhook(ctx context.Context, ch domain.Channel, body []byte) error
 }
 

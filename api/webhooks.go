@@ -23,8 +23,8 @@ const maxWebhookBytes = 3 << 20
 type Channel struct {
 	AppSecret   string
 	VerifyToken string
-	// Parse checks that a verified body is the platform's envelope; the stored body
-	// is parsed again, in full, by the webhook job.
+	// Parse reads a verified body into events; an error means it is not the
+	// platform's envelope.
 	Parse func(body []byte) ([]domain.ChannelEvent, error)
 }
 
@@ -74,17 +74,53 @@ func (s *Server) receiveWebhook(c *gin.Context) {
 		c.AbortWithStatusJSON(http.StatusUnauthorized, gin.H{"error": "invalid signature"})
 		return
 	}
-	if cfg.Parse != nil {
-		if _, err := cfg.Parse(body); err != nil {
-			badRequest(c, "not a "+string(ch)+" webhook")
-			return
-		}
+	events, err := cfg.Parse(body)
+	if err != nil {
+		badRequest(c, "not a "+string(ch)+" webhook")
+		return
 	}
-	if err := s.webhooks.AcceptWebhook(c.Request.Context(), ch, body); err != nil {
+	if err := s.storeEvents(c, ch, body, events); err != nil {
 		s.fail(c, err)
 		return
 	}
 	c.Data(http.StatusOK, "text/plain; charset=utf-8", []byte("EVENT_RECEIVED"))
+}
+
+// maxDirectMessages is how many messages of one webhook are stored one by one
+// before answering; a larger batch (Meta may batch up to 1000) is stored whole and
+// split by a job, so that the answer still comes within Meta's few seconds.
+const maxDirectMessages = 20
+
+// storeEvents makes a webhook durable before it is acknowledged. Messages — what
+// travellers wait on — are stored directly with the job that answers them; a body
+// with anything else (statuses, preferences) or a large batch is stored whole for a
+// job to apply. Applying is idempotent, so a message stored both ways is answered
+// once.
+func (s *Server) storeEvents(c *gin.Context, ch domain.Channel, body []byte, events []domain.ChannelEvent) error {
+	ctx := c.Request.Context()
+	var messages []domain.ChannelEvent
+	rest := false
+	for _, ev := range events {
+		switch ev.Kind {
+		case domain.EventMessage:
+			messages = append(messages, ev)
+		case domain.EventIgnored:
+		default:
+			rest = true
+		}
+	}
+	if len(messages) > maxDirectMessages {
+		return s.webhooks.AcceptWebhook(ctx, ch, body)
+	}
+	for _, ev := range messages {
+		if _, _, err := s.webhooks.AcceptEvent(ctx, ev); err != nil {
+			return err
+		}
+	}
+	if rest {
+		return s.webhooks.AcceptWebhook(ctx, ch, body)
+	}
+	return nil
 }
 
 // ValidSignature checks an X-Hub-Signature-256 header ("sha256=<hex>") against the

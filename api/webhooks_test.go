@@ -19,6 +19,7 @@ import (
 type fakeWebhooks struct {
 	mu     sync.Mutex
 	stored [][]byte
+	events []domain.ChannelEvent
 	err    error
 }
 
@@ -32,6 +33,16 @@ func (f *fakeWebhooks) AcceptWebhook(_ context.Context, _ domain.Channel, body [
 	return nil
 }
 
+func (f *fakeWebhooks) AcceptEvent(_ context.Context, ev domain.ChannelEvent) (int64, bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.err != nil {
+		return 0, false, f.err
+	}
+	f.events = append(f.events, ev)
+	return 1, false, nil
+}
+
 func (f *fakeWebhooks) count() int { f.mu.Lock(); defer f.mu.Unlock(); return len(f.stored) }
 
 const secret = "app-secret"
@@ -42,7 +53,15 @@ func webhookServer(t *testing.T, hooks *fakeWebhooks) *httptest.Server {
 		if !bytes.Contains(body, []byte(`"object":"whatsapp_business_account"`)) {
 			return nil, errors.New("not a whatsapp envelope")
 		}
-		return nil, nil
+		var evs []domain.ChannelEvent
+		if bytes.Contains(body, []byte(`"messages"`)) {
+			evs = append(evs, domain.ChannelEvent{Kind: domain.EventMessage, UserID: "31600000001",
+				Inbound: domain.Inbound{Channel: domain.WhatsApp, ChannelMessageID: "wamid.1", Text: "hi"}})
+		}
+		if bytes.Contains(body, []byte(`"statuses"`)) {
+			evs = append(evs, domain.ChannelEvent{Kind: domain.EventStatus})
+		}
+		return evs, nil
 	}
 	h := api.New(api.Config{Webhooks: hooks, Channels: map[domain.Channel]api.Channel{
 		domain.WhatsApp:  {AppSecret: secret, VerifyToken: "verify-me", Parse: parse},
@@ -83,7 +102,7 @@ func TestWebhookVerificationHandshake(t *testing.T) {
 func TestWebhookSignatureIsCheckedBeforeAnythingIsStored(t *testing.T) {
 	hooks := &fakeWebhooks{}
 	srv := webhookServer(t, hooks)
-	body := []byte(`{"object":"whatsapp_business_account","entry":[]}`)
+	body := []byte(`{"object":"whatsapp_business_account","entry":[],"statuses":[]}`)
 	post := func(path string, b []byte, sig string) int {
 		req, _ := http.NewRequest(http.MethodPost, srv.URL+path, bytes.NewReader(b))
 		if sig != "" {
@@ -124,6 +143,11 @@ func TestWebhookSignatureIsCheckedBeforeAnythingIsStored(t *testing.T) {
 	}
 	if hooks.count() != 1 || !bytes.Equal(hooks.stored[0], body) {
 		t.Fatalf("stored %q, want the raw body once", hooks.stored)
+	}
+	// A message is stored as an inbound message before the answer, not left to a job.
+	msg := []byte(`{"object":"whatsapp_business_account","messages":[]}`)
+	if got := post("/webhooks/whatsapp", msg, api.Sign(secret, msg)); got != 200 || len(hooks.events) != 1 || hooks.count() != 1 {
+		t.Fatalf("message webhook: %d, %d events, %d bodies", got, len(hooks.events), hooks.count())
 	}
 	if got := post("/webhooks/messenger", body, api.Sign(secret, body)); got != 404 {
 		t.Fatalf("disabled channel: %d", got)

@@ -73,6 +73,7 @@ func newHarness(t testing.TB, db *database.DB) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(st.Close)
 	c, err := flows.DefaultContent()
 	if err != nil {
 		t.Fatal(err)

@@ -56,7 +56,10 @@ func open(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 	return &app{db: db, sealer: sealer, store: st, pss: pss.NewDemo(db, sealer, time.Now)}, nil
 }
 
-func (a *app) close() error { return a.db.Close() }
+func (a *app) close() error {
+	a.store.Close()
+	return a.db.Close()
+}
 
 // serve runs the service until ctx ends. ready, when not nil, receives the address
 // the server listens on (tests start it on port 0).

@@ -25,6 +25,9 @@ type DB struct {
 	Dialect migrations.Dialect
 	// Schema is the PostgreSQL schema in use ("" for the default search path).
 	Schema string
+	// URL is the PostgreSQL connection URL (for connections outside the pool,
+	// such as a LISTEN connection); empty for SQLite.
+	URL string
 }
 
 // Open connects to url and applies pending migrations. A url starting with
@@ -77,7 +80,11 @@ func Open(ctx context.Context, rawURL string, log *slog.Logger) (*DB, error) {
 	if log != nil {
 		log.Info("database ready", "dialect", string(d), "schema_version", v)
 	}
-	return &DB{Gorm: g, Dialect: d, Schema: schemaOf(rawURL)}, nil
+	db := &DB{Gorm: g, Dialect: d, Schema: schemaOf(rawURL)}
+	if d == migrations.Postgres {
+		db.URL = rawURL
+	}
+	return db, nil
 }
 
 // Close closes the connection pool.

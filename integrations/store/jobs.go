@@ -122,7 +122,9 @@ func (s *Store) newRiverClient(driver riverdriver.Driver[*sql.Tx]) (*river.Clien
 		},
 		&river.PeriodicJobOpts{ID: kindSweep, RunOnStart: true},
 	)
-	cooldown := min(100*time.Millisecond, s.opts.PollInterval)
+	// Workers fetch at once when notified of new jobs (PostgreSQL LISTEN, or an
+	// insert by this very client); the cooldown only bounds how often.
+	cooldown := min(10*time.Millisecond, s.opts.PollInterval)
 	return river.NewClient(driver, &river.Config{
 		ErrorHandler:      &errorHandler{log: s.log},
 		FetchCooldown:     cooldown,

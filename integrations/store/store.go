@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
@@ -89,12 +91,13 @@ type Store struct {
 
 	river *river.Client[*sql.Tx]
 
-	mu      sync.Mutex   // guards started; held across River start and stop
-	hmu     sync.RWMutex // guards the handlers; never held while River stops
-	process func(ctx context.Context, conversationID int64) error
-	deliver func(ctx context.Context, conversationID int64) error
-	webhook func(ctx context.Context, channel domain.Channel, body []byte) error
-	started bool
+	mu       sync.Mutex // guards started; held across River start and stop
+	hmu      sync.RWMutex
+	listener *pgxpool.Pool // guards the handlers; never held while River stops
+	process  func(ctx context.Context, conversationID int64) error
+	deliver  func(ctx context.Context, conversationID int64) error
+	webhook  func(ctx context.Context, channel domain.Channel, body []byte) error
+	started  bool
 
 	wake notifier
 }
@@ -125,7 +128,14 @@ func New(db *database.DB, sealer *domain.Sealer, log *slog.Logger, opts Options)
 	var driver riverdriver.Driver[*sql.Tx]
 	switch db.Dialect {
 	case migrations.Postgres:
-		driver = riverdatabasesql.New(sqlDB)
+		// A small pgx pool of its own lets River LISTEN for new jobs, so that a
+		// worker picks a message up at once instead of at its next poll.
+		listener, err := pgxpool.New(context.Background(), listenerURL(db.URL))
+		if err != nil {
+			return nil, fmt.Errorf("new store: listener pool: %w", err)
+		}
+		s.listener = listener
+		driver = riverdatabasesql.NewWithPgxListener(sqlDB, listener)
 		s.schema = db.Schema
 	case migrations.SQLite:
 		driver = riversqlite.New(sqlDB)
@@ -139,6 +149,22 @@ func New(db *database.DB, sealer *domain.Sealer, log *slog.Logger, opts Options)
 		return nil, fmt.Errorf("new store: %w", err)
 	}
 	return s, nil
+}
+
+// listenerURL bounds the listener pool: it holds one LISTEN connection.
+func listenerURL(u string) string {
+	sep := "?"
+	if strings.Contains(u, "?") {
+		sep = "&"
+	}
+	return u + sep + "pool_max_conns=2"
+}
+
+// Close releases the store's own connections (the LISTEN pool); call it after Stop.
+func (s *Store) Close() {
+	if s.listener != nil {
+		s.listener.Close()
+	}
 }
 
 // migrateRiver applies River's migrations (its job, leader and queue tables) in

@@ -51,6 +51,7 @@ func newStore(t testing.TB, db *database.DB, key string, logs *logRecorder, opts
 		if err := s.Stop(ctx); err != nil {
 			t.Errorf("stop: %v", err)
 		}
+		s.Close()
 	})
 	return s
 }
