@@ -286,8 +286,9 @@ func (t *Turn) options() []domain.CheckInOption {
 }
 
 func enterLockedOut(t *Turn) {
-	until := t.Slots.LockedUntil
-	t.Say("checkin.locked", "time", until.In(time.UTC).Format("15:04")+" UTC")
+	// Minutes, not a clock time: the traveller's own time zone is unknown.
+	left := int(t.Slots.LockedUntil.Sub(t.Now).Minutes()) + 1
+	t.Say("checkin.locked", "minutes", strconv.Itoa(max(left, 1)))
 }
 
 func handleLockedOut(t *Turn) Event {

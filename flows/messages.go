@@ -40,7 +40,7 @@ var messageKeys = map[string][]string{
 	"checkin.ask_locator":           {},
 	"checkin.cancelled":             {},
 	"checkin.not_found":             {},
-	"checkin.locked":                {"time"},
+	"checkin.locked":                {"minutes"},
 	"checkin.not_checked_in_yet":    {},
 	"checkin.booking_found":         {"locator"},
 	"checkin.pax_all":               {"count"},

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -72,6 +73,12 @@ func Open(ctx context.Context, rawURL string, log *slog.Logger) (*DB, error) {
 		sqlDB.Close()
 		return nil, fmt.Errorf("open %s database: %w", d, err)
 	}
+	if d == migrations.SQLite {
+		// The file holds conversations and bookings: readable by its owner only.
+		if path := sqliteFile(dsn); path != "" {
+			_ = os.Chmod(path, 0o600)
+		}
+	}
 	v, err := migrations.Up(ctx, sqlDB, d)
 	if err != nil {
 		sqlDB.Close()
@@ -117,6 +124,15 @@ func parse(raw string) (migrations.Dialect, string, error) {
 		path += sep + "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
 	}
 	return migrations.SQLite, path, nil
+}
+
+// sqliteFile extracts the file path of an SQLite DSN ("" for in-memory).
+func sqliteFile(dsn string) string {
+	p := strings.TrimPrefix(strings.SplitN(dsn, "?", 2)[0], "file:")
+	if p == "" || strings.Contains(p, ":memory:") {
+		return ""
+	}
+	return p
 }
 
 func schemaOf(raw string) string {

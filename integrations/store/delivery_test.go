@@ -205,3 +205,30 @@ func TestAcceptOpensTheServiceWindow(t *testing.T) {
 		}
 	})
 }
+
+func TestPassTokensAreStoredHashed(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		b := setup(t, db, Options{})
+		ctx := t.Context()
+		conv := accept(t, b.s, msg("p1", "hi"), "u1")
+		c, _ := b.s.Conversation(ctx, conv)
+		bp := domain.BoardingPass{Token: "tok-" + strings.Repeat("x", 40), Locator: "JN7KQP", PassengerID: 1, SegmentID: 1,
+			Name: domain.PersonName{Given: "Eva", Surname: "Jansen"}, BCBP: "M1JANSEN/EVA", Valid: true}
+		if err := b.s.CommitTurn(ctx, domain.Turn{Conversation: c, Passes: []domain.BoardingPass{bp}}); err != nil {
+			t.Fatal(err)
+		}
+		var raw string
+		db.Gorm.Raw("SELECT token FROM boarding_passes").Scan(&raw)
+		if raw == bp.Token || strings.Contains(raw, "tok-") {
+			t.Fatal("the link token is stored as is")
+		}
+		got, err := b.s.Pass(ctx, bp.Token)
+		if err != nil || got.Token != bp.Token || got.Name.Surname != "Jansen" {
+			t.Fatalf("Pass(token) = %+v, %v", got, err)
+		}
+		if found, ok, _ := b.s.FindPass(ctx, "JN7KQP", 1, 1); !ok || found.Token != bp.Token {
+			t.Fatal("FindPass must give the token back, to send the same link again")
+		}
+	})
+}

@@ -133,7 +133,7 @@ func (s *Store) newRiverClient(driver riverdriver.Driver[*sql.Tx]) (*river.Clien
 		// A job still "running" well past its timeout belongs to an instance that
 		// died; River makes it available again after this.
 		RescueStuckJobsAfter: s.opts.JobTimeout + time.Minute,
-		Logger:               s.log,
+		Logger:               slog.New(atLeast{min: slog.LevelWarn, h: s.log.Handler()}),
 		MaxAttempts:          s.opts.MaxAttempts,
 		PeriodicJobs:         []*river.PeriodicJob{sweep},
 		Queues: map[string]river.QueueConfig{
@@ -355,4 +355,23 @@ func (h *errorHandler) report(job *rivertype.JobRow, args ...any) {
 		return
 	}
 	h.log.Warn("job failed, will retry", args...)
+}
+
+// atLeast passes on records of at least min: River reports routine work (job
+// counts every few seconds, migrations) at info, which would drown the service's
+// own log.
+type atLeast struct {
+	min slog.Level
+	h   slog.Handler
+}
+
+func (a atLeast) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= a.min && a.h.Enabled(ctx, l)
+}
+func (a atLeast) Handle(ctx context.Context, r slog.Record) error { return a.h.Handle(ctx, r) }
+func (a atLeast) WithAttrs(as []slog.Attr) slog.Handler {
+	return atLeast{min: a.min, h: a.h.WithAttrs(as)}
+}
+func (a atLeast) WithGroup(name string) slog.Handler {
+	return atLeast{min: a.min, h: a.h.WithGroup(name)}
 }

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -14,6 +16,7 @@ import (
 // passBody is the JSON sealed into boarding_passes.body: everything of a pass that
 // is not a lookup column.
 type passBody struct {
+	Token        string      `json:"token"` // the link token; the row is keyed by its hash
 	Given        string      `json:"given"`
 	Surname      string      `json:"surname"`
 	Title        string      `json:"title,omitempty"`
@@ -90,13 +93,14 @@ func (s *Store) fromDomainPass(p domain.BoardingPass) (passRow, error) {
 		Sequence:     p.Sequence,
 		TicketNumber: p.TicketNumber,
 		BCBP:         p.BCBP,
+		Token:        p.Token,
 	}
 	raw, err := json.Marshal(b)
 	if err != nil {
 		return passRow{}, fmt.Errorf("encode boarding pass: %w", err)
 	}
 	return passRow{
-		Token:       p.Token,
+		Token:       tokenKey(p.Token),
 		Locator:     string(p.Locator),
 		PassengerID: p.PassengerID,
 		SegmentID:   p.SegmentID,
@@ -117,7 +121,7 @@ func (s *Store) toDomainPass(r passRow) (domain.BoardingPass, error) {
 	}
 	origin := toDomainAirport(b.Origin)
 	return domain.BoardingPass{
-		Token:        r.Token,
+		Token:        b.Token,
 		Locator:      domain.RecordLocator(r.Locator),
 		PassengerID:  r.PassengerID,
 		SegmentID:    r.SegmentID,
@@ -141,13 +145,21 @@ func (s *Store) toDomainPass(r passRow) (domain.BoardingPass, error) {
 	}, nil
 }
 
+// tokenKey is what the database keeps of a pass token: its SHA-256. A copy of the
+// table (a backup, a replica) then holds no working links; the token itself is kept
+// only inside the sealed body, to send the same link again.
+func tokenKey(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
 // Pass returns the valid boarding pass addressed by token. An unknown token and a
 // superseded pass are both NotFound: a traveller holding an old link must not see
 // an outdated seat or gate.
 func (s *Store) Pass(ctx context.Context, token string) (domain.BoardingPass, error) {
 	const op = "boarding pass"
 	var rows []passRow
-	if err := s.db.WithContext(ctx).Where("token = ? AND valid", token).Limit(1).Find(&rows).Error; err != nil {
+	if err := s.db.WithContext(ctx).Where("token = ? AND valid", tokenKey(token)).Limit(1).Find(&rows).Error; err != nil {
 		return domain.BoardingPass{}, fmt.Errorf("%s: %w", op, err)
 	}
 	if len(rows) == 0 {

@@ -170,7 +170,7 @@ func (s *Store) Close() {
 // migrateRiver applies River's migrations (its job, leader and queue tables) in
 // the schema the application tables live in.
 func migrateRiver(ctx context.Context, driver riverdriver.Driver[*sql.Tx], schema string, log *slog.Logger) error {
-	m, err := rivermigrate.New(driver, &rivermigrate.Config{Schema: schema, Logger: log})
+	m, err := rivermigrate.New(driver, &rivermigrate.Config{Schema: schema, Logger: slog.New(atLeast{min: slog.LevelWarn, h: log.Handler()})})
 	if err != nil {
 		return fmt.Errorf("migrate river: %w", err)
 	}
