@@ -13,7 +13,6 @@ import (
 type DeliveryStore interface {
 	Conversation(ctx context.Context, id int64) (domain.Conversation, error)
 	PendingOutbound(ctx context.Context, conversationID int64) ([]domain.Outbound, error)
-	MarkAttempt(ctx context.Context, id int64) error
 	MarkSent(ctx context.Context, id int64, channelMessageID string) error
 	MarkUndelivered(ctx context.Context, id int64, status domain.DeliveryStatus, code int, reason string) error
 }
@@ -80,9 +79,6 @@ func (d *Deliverer) Deliver(ctx context.Context, conversationID int64) error {
 		if reason != "" {
 			d.undelivered(ctx, conv, m, domain.StatusBlocked, 0, reason)
 			continue
-		}
-		if err := d.store.MarkAttempt(ctx, m.ID); err != nil {
-			return err
 		}
 		id, err := sender.Send(ctx, to, m, mode)
 		if se, isSE := domain.AsSendError(err); isSE && se.WindowClosed && mode.Template == nil {

@@ -36,7 +36,6 @@ func (f *deliveryFake) PendingOutbound(context.Context, int64) ([]domain.Outboun
 	}
 	return out, nil
 }
-func (f *deliveryFake) MarkAttempt(context.Context, int64) error { return nil }
 func (f *deliveryFake) MarkSent(_ context.Context, id int64, ch string) error {
 	f.sent[id] = ch
 	return nil

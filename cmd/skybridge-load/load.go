@@ -42,7 +42,7 @@ type traveller struct {
 func newLoad(cfg config) (*load, error) {
 	l := &load{
 		cfg:    cfg,
-		client: &http.Client{Timeout: 30 * time.Second},
+		client: &http.Client{Timeout: 30 * time.Second, Transport: keepAlive(cfg)},
 		build:  webhookBuilder{phoneNumberID: cfg.PhoneNumberID, displayNumber: cfg.DisplayNumber, wabaID: graphfake.DefaultWABAID, pageID: cfg.PageID},
 		stats:  newStats(),
 		pace:   newPacer(cfg.Rate),
@@ -390,4 +390,12 @@ func (p *pacer) wait(ctx context.Context) bool {
 	case <-ctx.Done():
 		return false
 	}
+}
+
+// keepAlive reuses connections to Skybridge as Meta's webhook sender does, rather
+// than opening one per webhook (the default transport keeps only two idle).
+func keepAlive(cfg config) *http.Transport {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = max(cfg.Concurrency, 2) + 4
+	return tr
 }

@@ -27,7 +27,12 @@ func channels(cfg Config, log *slog.Logger) (map[domain.Channel]api.Channel, map
 	hooks := map[domain.Channel]api.Channel{}
 	parsers := map[domain.Channel]flows.Parser{}
 	senders := map[domain.Channel]flows.Sender{}
-	hc := &http.Client{Timeout: 15 * time.Second}
+	// Every delivery worker talks to the same Graph host: keep enough idle
+	// connections for all of them (the default keeps two, and the rest would
+	// open a new TLS connection per message).
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 64
+	hc := &http.Client{Timeout: 15 * time.Second, Transport: tr}
 	if cfg.WhatsApp.Enabled() {
 		hooks[domain.WhatsApp] = api.Channel{AppSecret: cfg.WhatsApp.AppSecret, VerifyToken: cfg.WhatsApp.VerifyToken, Parse: whatsapp.Parse}
 		parsers[domain.WhatsApp] = whatsapp.Parse

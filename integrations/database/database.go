@@ -64,7 +64,9 @@ func Open(ctx context.Context, rawURL string, log *slog.Logger) (*DB, error) {
 		sqlDB.SetMaxOpenConns(1)
 	} else {
 		sqlDB.SetMaxOpenConns(20)
-		sqlDB.SetMaxIdleConns(10)
+		// As many idle as open: a connection closed after a burst is a backend
+		// process PostgreSQL must fork again for the next one.
+		sqlDB.SetMaxIdleConns(20)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)

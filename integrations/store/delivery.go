@@ -171,17 +171,10 @@ func (s *Store) PendingOutbound(ctx context.Context, conversationID int64) ([]do
 	return out, nil
 }
 
-// MarkAttempt counts a send attempt before the platform is called, so that an
-// instance dying mid-call leaves a trace.
-func (s *Store) MarkAttempt(ctx context.Context, id int64) error {
-	return s.db.WithContext(ctx).Exec(`UPDATE outbound_messages SET attempts = attempts + 1, updated_at = ? WHERE id = ?`,
-		s.now(), id).Error
-}
-
 // MarkSent records the platform's id of a sent message. Only a queued message
 // becomes sent; a status webhook that raced ahead is kept.
 func (s *Store) MarkSent(ctx context.Context, id int64, channelMessageID string) error {
-	err := s.db.WithContext(ctx).Exec(`UPDATE outbound_messages SET channel_message_id = ?,
+	err := s.db.WithContext(ctx).Exec(`UPDATE outbound_messages SET channel_message_id = ?, attempts = attempts + 1,
 		status = CASE WHEN status = ? THEN ? ELSE status END, updated_at = ? WHERE id = ?`,
 		channelMessageID, string(domain.StatusQueued), string(domain.StatusSent), s.now(), id).Error
 	if err != nil {
@@ -196,7 +189,7 @@ func (s *Store) MarkUndelivered(ctx context.Context, id int64, status domain.Del
 	if status != domain.StatusFailed && status != domain.StatusBlocked {
 		return fmt.Errorf("mark outbound %d: %s is not a final failure", id, status)
 	}
-	err := s.db.WithContext(ctx).Exec(`UPDATE outbound_messages SET status = ?, error_code = ?, error = ?, updated_at = ?
+	err := s.db.WithContext(ctx).Exec(`UPDATE outbound_messages SET status = ?, error_code = ?, error = ?, attempts = attempts + 1, updated_at = ?
 		WHERE id = ? AND status IN ?`,
 		string(status), code, reason, s.now(), id, statusesBefore(status)).Error
 	if err != nil {
