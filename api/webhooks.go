@@ -76,8 +76,16 @@ func (s *Server) receiveWebhook(c *gin.Context) {
 	}
 	events, err := cfg.Parse(body)
 	if err != nil {
-		badRequest(c, "not a "+string(ch)+" webhook")
+		// Signed by Meta but not understood: answering an error would make Meta
+		// replay it for days (WhatsApp) or unsubscribe the app (Messenger).
+		s.log.Warn("signed webhook not understood, acknowledged and dropped", "channel", string(ch), "err", err)
+		c.Data(http.StatusOK, "text/plain; charset=utf-8", []byte("EVENT_RECEIVED"))
 		return
+	}
+	for _, ev := range events {
+		if ev.Kind == domain.EventIgnored {
+			s.log.Info("webhook event ignored", "channel", string(ch), "note", ev.Note)
+		}
 	}
 	if err := s.storeEvents(c, ch, body, events); err != nil {
 		s.fail(c, err)

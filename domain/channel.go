@@ -92,6 +92,10 @@ func (e *SendError) Error() string {
 	return fmt.Sprintf("send refused: code %d (http %d): %s", e.Code, e.HTTPStatus, e.Message)
 }
 
+// ErrBusy means someone else is doing the work right now (another worker holds
+// a conversation's delivery lease); try again shortly.
+var ErrBusy = errors.New("busy: another worker holds the lease")
+
 // AsSendError returns the SendError in err's chain, if any.
 func AsSendError(err error) (*SendError, bool) {
 	var se *SendError

@@ -364,14 +364,17 @@ func enterChoosePassengers(t *Turn) {
 	t.SayText(t.T("checkin.booking_found", "locator", t.Slots.Locator) + "\n" + strings.Join(lines, "\n"))
 	t.explainIneligible(true)
 	pax := t.eligiblePassengers()
+	// Passengers first, "all" last: a channel that has to show the choices as a
+	// numbered list then numbers the passengers as this prompt does, and a typed
+	// "2" means the same passenger whichever list the traveller reads.
 	var choices []domain.Choice
-	if len(pax) > 1 {
-		choices = append(choices, t.Choice("pax:all", "checkin.pax_all", "count", strconv.Itoa(len(pax))))
-	}
 	var names []string
 	for i, p := range pax {
 		choices = append(choices, domain.Choice{ID: "pax:" + strconv.FormatInt(p.ID, 10), Title: t.paxName(p)})
 		names = append(names, strconv.Itoa(i+1)+". "+t.paxName(p))
+	}
+	if len(pax) > 1 {
+		choices = append(choices, t.Choice("pax:all", "checkin.pax_all", "count", strconv.Itoa(len(pax))))
 	}
 	if len(pax) == 1 {
 		t.Ask(t.T("checkin.choose_single", "name", pax[0].Name.String()),
@@ -446,8 +449,13 @@ func handleChoosePassengers(t *Turn) Event {
 	default:
 		for _, n := range t.U.All(domain.EntityNumber) {
 			i, err := strconv.Atoi(n.Normalized)
-			if err == nil && i >= 1 && i <= len(pax) {
+			switch {
+			case err == nil && i >= 1 && i <= len(pax):
 				chosen = appendUnique(chosen, pax[i-1].ID)
+			case err == nil && i == len(pax)+1 && len(pax) > 1: // the "all" line
+				for _, x := range pax {
+					chosen = appendUnique(chosen, x.ID)
+				}
 			}
 		}
 		if len(chosen) == 0 {

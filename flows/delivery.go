@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/skybridge/skybridge/domain"
@@ -15,7 +16,14 @@ type DeliveryStore interface {
 	PendingOutbound(ctx context.Context, conversationID int64) ([]domain.Outbound, error)
 	MarkSent(ctx context.Context, id int64, channelMessageID string) error
 	MarkUndelivered(ctx context.Context, id int64, status domain.DeliveryStatus, code int, reason string) error
+	OptedOut(ctx context.Context, ch domain.Channel, userID string, c domain.Category) (bool, error)
+	ClaimDelivery(ctx context.Context, conversationID int64, until time.Time) (bool, error)
+	ReleaseDelivery(ctx context.Context, conversationID int64) error
 }
+
+// deliveryLease bounds how long one worker may hold a conversation's delivery
+// before another may take over (it died, or hangs on the platform).
+const deliveryLease = 2 * time.Minute
 
 // Channel policy windows (channels.md §4).
 const (
@@ -51,29 +59,63 @@ func NewDeliverer(store DeliveryStore, senders map[domain.Channel]Sender, engine
 	return &Deliverer{store: store, senders: senders, engine: engine, now: now, log: log}
 }
 
-// Deliver sends every queued message of the conversation in sequence order. It
-// stops at the first retryable failure and returns it, so that the queue retries
-// later and the order of the traveller's messages holds; permanent failures are
-// recorded and delivery goes on with the next message.
+// Deliver sends every queued message of the conversation in sequence order. One
+// worker at a time holds the conversation (a lease in the store); another gets
+// domain.ErrBusy and comes back later. It stops at the first retryable failure
+// and returns it, so that the queue retries later and the order of the
+// traveller's messages holds; permanent failures are recorded and delivery goes on
+// with the next message.
 func (d *Deliverer) Deliver(ctx context.Context, conversationID int64) error {
-	conv, err := d.store.Conversation(ctx, conversationID)
+	ok, err := d.store.ClaimDelivery(ctx, conversationID, d.now().Add(deliveryLease))
 	if err != nil {
 		return fmt.Errorf("deliver conversation %d: %w", conversationID, err)
 	}
+	if !ok {
+		return domain.ErrBusy
+	}
+	for {
+		n, err := d.deliverPending(ctx, conversationID)
+		if err != nil || n == 0 {
+			if rerr := d.store.ReleaseDelivery(ctx, conversationID); rerr != nil && err == nil {
+				err = rerr
+			}
+			return err
+		}
+	}
+}
+
+// deliverPending sends what is queued now and reports how many messages it
+// handled; Deliver calls it until nothing is left, so that messages committed
+// while it was sending (and whose own job found the lease taken) go out too.
+func (d *Deliverer) deliverPending(ctx context.Context, conversationID int64) (int, error) {
+	conv, err := d.store.Conversation(ctx, conversationID)
+	if err != nil {
+		return 0, fmt.Errorf("deliver conversation %d: %w", conversationID, err)
+	}
 	msgs, err := d.store.PendingOutbound(ctx, conversationID)
 	if err != nil || len(msgs) == 0 {
-		return err
+		return 0, err
 	}
 	sender, ok := d.senders[conv.Channel]
 	content, cerr := d.engine.contentFor(ctx, conv.ContentVersion)
 	if cerr != nil {
-		return fmt.Errorf("deliver conversation %d: %w", conversationID, cerr)
+		return 0, fmt.Errorf("deliver conversation %d: %w", conversationID, cerr)
 	}
 	to := domain.Recipient{UserID: conv.UserID, AltUserID: conv.AltUserID, Lang: conv.Lang}
 	for _, m := range msgs {
 		if !ok {
 			d.undelivered(ctx, conv, m, domain.StatusBlocked, 0, fmt.Sprintf("channel %s is not configured", conv.Channel))
 			continue
+		}
+		if c, proactive := categoryOf(m); proactive {
+			out, err := d.store.OptedOut(ctx, conv.Channel, conv.UserID, c)
+			if err != nil {
+				return 0, err
+			}
+			if out {
+				d.undelivered(ctx, conv, m, domain.StatusBlocked, 0, "the traveller stopped "+string(c))
+				continue
+			}
 		}
 		mode, reason := d.policy(conv, m, content)
 		if reason != "" {
@@ -91,24 +133,38 @@ func (d *Deliverer) Deliver(ctx context.Context, conversationID int64) error {
 		}
 		if err == nil {
 			if err := d.store.MarkSent(ctx, m.ID, id); err != nil {
-				return err
+				return 0, err
 			}
 			continue
 		}
 		se, isSE := domain.AsSendError(err)
 		if !isSE || se.Retryable {
 			d.log.Warn("delivery will be retried", "conversation", conv.ID, "channel", string(conv.Channel), "err", err)
-			return fmt.Errorf("deliver conversation %d: %w", conv.ID, err)
+			return 0, fmt.Errorf("deliver conversation %d: %w", conv.ID, err)
 		}
 		d.undelivered(ctx, conv, m, domain.StatusFailed, se.Code, se.Message)
 	}
-	return nil
+	return len(msgs), nil
 }
 
 func (d *Deliverer) undelivered(ctx context.Context, conv domain.Conversation, m domain.Outbound, st domain.DeliveryStatus, code int, reason string) {
 	d.log.Warn("message not delivered", "conversation", conv.ID, "channel", string(conv.Channel), "status", string(st), "code", code, "reason", reason)
 	if err := d.store.MarkUndelivered(ctx, m.ID, st, code, reason); err != nil {
 		d.log.Error("record undelivered message", "conversation", conv.ID, "err", err)
+	}
+}
+
+// categoryOf tells which opt-out category a proactive message belongs to; replies
+// to the traveller are never proactive.
+func categoryOf(m domain.Outbound) (domain.Category, bool) {
+	p := purposeOf(m)
+	switch {
+	case p == "reply":
+		return "", false
+	case strings.HasPrefix(p, "offer"):
+		return domain.CategoryOffers, true
+	default:
+		return domain.CategoryFlightUpdates, true
 	}
 }
 

@@ -12,12 +12,14 @@ import (
 // deliveryFake is a hand-written store for delivery tests.
 type deliveryFake struct {
 	Store
-	conv    domain.Conversation
-	pending []domain.Outbound
-	content []byte
-	sent    map[int64]string
-	final   map[int64]domain.DeliveryStatus
-	reason  map[int64]string
+	conv     domain.Conversation
+	pending  []domain.Outbound
+	content  []byte
+	sent     map[int64]string
+	final    map[int64]domain.DeliveryStatus
+	reason   map[int64]string
+	busy     bool
+	optedOut map[domain.Category]bool
 }
 
 func (f *deliveryFake) Conversation(context.Context, int64) (domain.Conversation, error) {
@@ -36,6 +38,16 @@ func (f *deliveryFake) PendingOutbound(context.Context, int64) ([]domain.Outboun
 	}
 	return out, nil
 }
+func (f *deliveryFake) ClaimDelivery(context.Context, int64, time.Time) (bool, error) {
+	if f.busy {
+		return false, nil
+	}
+	return true, nil
+}
+func (f *deliveryFake) OptedOut(_ context.Context, _ domain.Channel, _ string, c domain.Category) (bool, error) {
+	return f.optedOut[c], nil
+}
+func (f *deliveryFake) ReleaseDelivery(context.Context, int64) error { return nil }
 func (f *deliveryFake) MarkSent(_ context.Context, id int64, ch string) error {
 	f.sent[id] = ch
 	return nil
@@ -177,4 +189,33 @@ func TestDeliveryFollowsTheChannelPolicy(t *testing.T) {
 			t.Fatalf("err %v final %v", err, f.final)
 		}
 	})
+}
+
+func TestDeliveryWaitsForTheLeaseHolder(t *testing.T) {
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	f := newDeliveryFake(t, now.Add(-time.Minute), "")
+	f.busy = true
+	sent := false
+	s := senderFunc(func(context.Context, domain.Recipient, domain.Outbound, domain.SendMode) (string, error) {
+		sent = true
+		return "x", nil
+	})
+	if err := deliverer(t, f, s, now).Deliver(context.Background(), 7); !errors.Is(err, domain.ErrBusy) || sent {
+		t.Fatalf("err %v sent %v: a second worker must not send beside the lease holder", err, sent)
+	}
+}
+
+func TestOptedOutTravellersGetNoProactiveMessages(t *testing.T) {
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	f := newDeliveryFake(t, now.Add(-time.Minute), "flight_delay", "", "offer_bag")
+	f.optedOut = map[domain.Category]bool{domain.CategoryFlightUpdates: true}
+	s := senderFunc(func(_ context.Context, _ domain.Recipient, m domain.Outbound, _ domain.SendMode) (string, error) {
+		return "wamid", nil
+	})
+	if err := deliverer(t, f, s, now).Deliver(context.Background(), 7); err != nil {
+		t.Fatal(err)
+	}
+	if f.final[1] != domain.StatusBlocked || f.sent[2] == "" || f.sent[3] == "" {
+		t.Fatalf("final %v sent %v: the delay notice is blocked, the reply and the other category go", f.final, f.sent)
+	}
 }

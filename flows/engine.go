@@ -175,6 +175,9 @@ func lookupKey(c domain.Conversation) string { return string(c.Channel) + ":" + 
 // run is one turn: language, global intents, then the current state.
 func (e *Engine) run(ctx context.Context, t *Turn) {
 	e.understand(t)
+	if t.In.Unsupported == "reaction" {
+		return // a 👍 on a message needs no answer
+	}
 	if t.In.Unsupported != "" && strings.TrimSpace(t.In.Text) == "" && t.In.Payload == "" {
 		// A photo, a voice note, a location: say what we can read, and ask again.
 		t.Say("media.unsupported")

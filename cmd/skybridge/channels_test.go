@@ -414,3 +414,37 @@ func TestSIGKILLDuringChannelTrafficLosesAndDoublesNothing(t *testing.T) {
 		}
 	}
 }
+
+// TestSlowGraphAPIKeepsRepliesOnceAndInOrder: while one worker is still sending a
+// conversation's replies to a slow Graph API, the next turn's replies must wait
+// for it, not go out beside it.
+func TestSlowGraphAPIKeepsRepliesOnceAndInOrder(t *testing.T) {
+	r := newChannelRig(t)
+	if err := r.fake.SetFaults(graphfake.Faults{Delay: graphfake.Duration(time.Second)}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ ch, id string }{{"whatsapp", "31600000005"}, {"messenger", "7000000000000005"}} {
+		tr := r.traveller(tc.ch, tc.id)
+		for _, text := range []string{"help", "help"} {
+			if tc.ch == "whatsapp" {
+				tr.post(tr.webhook(map[string]any{"type": "text", "text": map[string]any{"body": text}}))
+			} else {
+				tr.post(tr.webhook(map[string]any{"message": map[string]any{"text": text}}))
+			}
+		}
+		deadline := time.Now().Add(30 * time.Second)
+		var got []graphfake.Request
+		for time.Now().Before(deadline) {
+			got = messagesOnly(r.fake.RequestsTo(tc.id))
+			if len(got) >= 4 {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		time.Sleep(2 * time.Second) // anything sent twice would arrive by now
+		got = messagesOnly(r.fake.RequestsTo(tc.id))
+		if len(got) != 4 || !strings.Contains(got[0].Text, "I can check you in") || !strings.Contains(got[2].Text, "I can check you in") {
+			t.Fatalf("%s: want help, menu, help, menu — once each, in order; got:\n%s", tc.ch, texts(got))
+		}
+	}
+}

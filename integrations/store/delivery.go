@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -39,7 +40,7 @@ func deliverJob(conversationID int64) followable { return deliverArgs{Conversati
 
 // webhookArgs asks a worker to parse and apply one stored webhook body.
 type webhookArgs struct {
-	EventID int64 `json:"event_id"`
+	EventID int64 `json:"event_id" river:"unique"`
 }
 
 func (webhookArgs) Kind() string { return kindWebhook }
@@ -82,16 +83,46 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[deliverArgs]) e
 		return errors.New("deliver: no delivery handler")
 	}
 	err := deliver(ctx, job.Args.ConversationID)
-	// A platform that asked us to wait is waited for without spending an attempt.
-	if se, ok := domain.AsSendError(err); ok && se.Retryable && se.RetryAfter > 0 {
-		return river.JobSnooze(se.RetryAfter)
+	if errors.Is(err, domain.ErrBusy) {
+		// Another worker holds the conversation's delivery lease and sends its
+		// messages in order; look again shortly in case it finished just before
+		// our messages were committed.
+		return river.JobSnooze(time.Second)
 	}
 	return err
 }
 
-// NextRetry backs off exponentially with jitter, as for processing.
+// NextRetry backs off 4^attempt seconds with jitter, as Meta advises for its rate
+// limits, up to Options.MaxBackoff; every retry spends an attempt, so a message
+// that can never go out ends as a discarded job, logged, instead of looping.
 func (w *deliverWorker) NextRetry(job *river.Job[deliverArgs]) time.Time {
-	return time.Now().Add(backoff(job.Attempt, w.s.opts.MaxBackoff))
+	d := time.Second << min(2*job.Attempt, 20)
+	if d > w.s.opts.MaxBackoff {
+		d = w.s.opts.MaxBackoff
+	}
+	return time.Now().Add(d/2 + time.Duration(rand.Int64N(int64(d/2)+1)))
+}
+
+// ClaimDelivery takes the conversation's delivery lease until the given time, so
+// that one worker at a time sends its messages, in order. It reports false when
+// another worker holds an unexpired lease.
+func (s *Store) ClaimDelivery(ctx context.Context, conversationID int64, until time.Time) (bool, error) {
+	now := s.now()
+	res := s.db.WithContext(ctx).Exec(`UPDATE conversations SET delivering_until = ?
+		WHERE id = ? AND (delivering_until IS NULL OR delivering_until < ?)`, until.UTC(), conversationID, now)
+	if res.Error != nil {
+		return false, fmt.Errorf("claim delivery of conversation %d: %w", conversationID, res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}
+
+// ReleaseDelivery gives the lease back.
+func (s *Store) ReleaseDelivery(ctx context.Context, conversationID int64) error {
+	err := s.db.WithContext(ctx).Exec(`UPDATE conversations SET delivering_until = NULL WHERE id = ?`, conversationID).Error
+	if err != nil {
+		return fmt.Errorf("release delivery of conversation %d: %w", conversationID, err)
+	}
+	return nil
 }
 
 type webhookWorker struct {
@@ -143,7 +174,7 @@ func (s *Store) AcceptWebhook(ctx context.Context, ch domain.Channel, body []byt
 		if err := tx.Create(&row).Error; err != nil {
 			return err
 		}
-		_, err := s.river.InsertTx(ctx, sqlTx, webhookArgs{EventID: row.ID}, &river.InsertOpts{Queue: queueWebhooks})
+		_, err := s.river.InsertTx(ctx, sqlTx, webhookArgs{EventID: row.ID}, &river.InsertOpts{Queue: queueWebhooks, UniqueOpts: uniqueProcess})
 		return err
 	})
 	if err != nil {

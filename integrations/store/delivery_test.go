@@ -232,3 +232,39 @@ func TestPassTokensAreStoredHashed(t *testing.T) {
 		}
 	})
 }
+
+// TestSweepRescuesRepliesWhoseDeliveryJobGaveUp: a reply still queued after its
+// delivery job was discarded is delivered again by the sweep.
+func TestSweepRescuesRepliesWhoseDeliveryJobGaveUp(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		b := setup(t, db, Options{})
+		ctx := t.Context()
+		conv, _ := queuedTurn(t, b.s, "u1", 1)
+		db.Gorm.Exec("UPDATE inbound_messages SET processed_at = ?", time.Now())
+		if err := db.Gorm.Exec("DELETE FROM river_job").Error; err != nil {
+			t.Fatal(err)
+		}
+		db.Gorm.Exec("UPDATE outbound_messages SET created_at = ?", time.Now().Add(-10*time.Minute))
+		var mu sync.Mutex
+		var delivered []int64
+		b.s.SetHandlers(Handlers{Deliver: func(_ context.Context, id int64) error {
+			mu.Lock()
+			defer mu.Unlock()
+			delivered = append(delivered, id)
+			return nil
+		}})
+		n, err := b.s.sweep(ctx)
+		if err != nil || n != 1 {
+			t.Fatalf("sweep = %d, %v; want one delivery job", n, err)
+		}
+		if err := b.s.Start(ctx, func(context.Context, int64) error { return nil }); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "stranded reply delivered", func() bool {
+			mu.Lock()
+			defer mu.Unlock()
+			return len(delivered) > 0 && delivered[0] == conv
+		})
+	})
+}

@@ -14,6 +14,8 @@ import (
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/rivertype"
 	"gorm.io/gorm"
+
+	"github.com/skybridge/skybridge/domain"
 )
 
 const (
@@ -295,27 +297,56 @@ func (s *Store) sweep(ctx context.Context) (int, error) {
 // sweepBefore enqueues processing for every conversation holding an inbound message
 // received before cutoff.
 func (s *Store) sweepBefore(ctx context.Context, cutoff time.Time) (int, error) {
-	const op = "sweep inbox"
-	var ids []int64
+	const op = "sweep"
+	var inbox, outbox, hooks []int64
 	err := s.db.WithContext(ctx).Model(&inboundRow{}).
 		Where("processed_at IS NULL AND received_at < ?", cutoff).
-		Distinct("conversation_id").Limit(1000).Pluck("conversation_id", &ids).Error
+		Distinct("conversation_id").Limit(1000).Pluck("conversation_id", &inbox).Error
 	if err != nil {
 		return 0, fmt.Errorf("%s: %w", op, err)
 	}
-	if len(ids) == 0 {
+	// Replies still queued after their delivery job gave up (or was lost).
+	err = s.db.WithContext(ctx).Model(&outboundRow{}).
+		Joins("JOIN conversations ON conversations.id = outbound_messages.conversation_id").
+		Where("outbound_messages.status = ? AND outbound_messages.created_at < ? AND conversations.channel <> ?",
+			string(domain.StatusQueued), cutoff, string(domain.WebChat)).
+		Distinct("outbound_messages.conversation_id").Limit(1000).Pluck("outbound_messages.conversation_id", &outbox).Error
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", op, err)
+	}
+	// Webhook bodies acknowledged to Meta but not yet applied.
+	err = s.db.WithContext(ctx).Model(&webhookEventRow{}).
+		Where("processed_at IS NULL AND received_at < ?", cutoff).Limit(1000).Pluck("id", &hooks).Error
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", op, err)
+	}
+	if len(inbox)+len(outbox)+len(hooks) == 0 {
 		return 0, nil
 	}
 	inserted := 0
 	err = s.inTx(ctx, func(_ *gorm.DB, tx *sql.Tx) error {
 		inserted = 0
-		for _, id := range ids {
-			ok, err := s.enqueueProcess(ctx, tx, id)
-			if err != nil {
-				return err
-			}
+		count := func(ok bool, err error) error {
 			if ok {
 				inserted++
+			}
+			return err
+		}
+		for _, id := range inbox {
+			if err := count(s.enqueueProcess(ctx, tx, id)); err != nil {
+				return err
+			}
+		}
+		for _, id := range outbox {
+			if err := count(s.enqueue(ctx, tx, deliverJob(id))); err != nil {
+				return err
+			}
+		}
+		for _, id := range hooks {
+			res, err := s.river.InsertTx(ctx, tx, webhookArgs{EventID: id},
+				&river.InsertOpts{Queue: queueWebhooks, UniqueOpts: uniqueProcess})
+			if err := count(err == nil && !res.UniqueSkippedAsDuplicate, err); err != nil {
+				return err
 			}
 		}
 		return nil
