@@ -94,6 +94,9 @@ type Outbound struct {
 	Params  map[string]string
 	// HumanAgent marks a reply typed by a person (Messenger HUMAN_AGENT tag).
 	HumanAgent bool
+	// TemplateOnly: the platform refused the free-form message as outside the
+	// customer-service window; it may only go again as an approved template.
+	TemplateOnly bool
 
 	Status           DeliveryStatus
 	ChannelMessageID string // the platform's id once sent

@@ -184,6 +184,8 @@ func (d *Deliverer) policy(conv domain.Conversation, m domain.Outbound, c Conten
 		return mode, ""
 	}
 	switch {
+	case m.TemplateOnly:
+		// The platform refused it as outside the window: only a template will do.
 	case !conv.LastInboundAt.IsZero() && since < ServiceWindow:
 		return mode, ""
 	case m.HumanAgent && conv.Channel == domain.Messenger && !conv.LastInboundAt.IsZero() && since < HumanAgentWindow:

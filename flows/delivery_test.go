@@ -219,3 +219,61 @@ func TestOptedOutTravellersGetNoProactiveMessages(t *testing.T) {
 		t.Fatalf("final %v sent %v: the delay notice is blocked, the reply and the other category go", f.final, f.sent)
 	}
 }
+
+func TestRefusedForTheWindowGoesAgainOnlyAsTemplate(t *testing.T) {
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	var modes []domain.SendMode
+	s := senderFunc(func(_ context.Context, _ domain.Recipient, _ domain.Outbound, mode domain.SendMode) (string, error) {
+		modes = append(modes, mode)
+		return "wamid", nil
+	})
+	f := newDeliveryFake(t, now.Add(-time.Hour), "flight_delay", "")
+	f.pending[0].TemplateOnly, f.pending[1].TemplateOnly = true, true
+	if err := deliverer(t, f, s, now).Deliver(context.Background(), 7); err != nil {
+		t.Fatal(err)
+	}
+	if len(modes) != 1 || modes[0].Template == nil || f.final[2] != domain.StatusBlocked {
+		t.Fatalf("modes %+v final %v: the delay notice goes as its template, the reply (no template) is blocked", modes, f.final)
+	}
+}
+
+// inboxFake records what the inbox applies.
+type inboxFake struct {
+	statuses []domain.StatusUpdate
+	requeued []string
+}
+
+func (f *inboxFake) AcceptEvent(context.Context, domain.ChannelEvent) (int64, bool, error) {
+	return 1, false, nil
+}
+func (f *inboxFake) ApplyStatus(_ context.Context, u domain.StatusUpdate) error {
+	f.statuses = append(f.statuses, u)
+	return nil
+}
+func (f *inboxFake) ApplyWatermark(context.Context, domain.Channel, string, domain.StatusUpdate) error {
+	return nil
+}
+func (f *inboxFake) SetPreference(context.Context, domain.Channel, string, domain.PreferenceUpdate) error {
+	return nil
+}
+func (f *inboxFake) RequeueForTemplate(_ context.Context, id string) (bool, error) {
+	f.requeued = append(f.requeued, id)
+	return true, nil
+}
+
+func TestLateWindowRefusalIsRequeuedAsTemplate(t *testing.T) {
+	f := &inboxFake{}
+	parse := func([]byte) ([]domain.ChannelEvent, error) {
+		return []domain.ChannelEvent{
+			{Kind: domain.EventStatus, Status: domain.StatusUpdate{ChannelMessageID: "wamid.A", Status: domain.StatusFailed, ErrorCode: 131047}},
+			{Kind: domain.EventStatus, Status: domain.StatusUpdate{ChannelMessageID: "wamid.B", Status: domain.StatusFailed, ErrorCode: 131026}},
+		}, nil
+	}
+	in := NewInbox(f, map[domain.Channel]Parser{domain.WhatsApp: parse}, nil)
+	if err := in.Apply(context.Background(), domain.WhatsApp, nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.statuses) != 2 || len(f.requeued) != 1 || f.requeued[0] != "wamid.A" {
+		t.Fatalf("statuses %v requeued %v", f.statuses, f.requeued)
+	}
+}

@@ -14,7 +14,12 @@ type InboxStore interface {
 	ApplyStatus(ctx context.Context, u domain.StatusUpdate) error
 	ApplyWatermark(ctx context.Context, ch domain.Channel, userID string, u domain.StatusUpdate) error
 	SetPreference(ctx context.Context, ch domain.Channel, userID string, p domain.PreferenceUpdate) error
+	RequeueForTemplate(ctx context.Context, channelMessageID string) (bool, error)
 }
+
+// codeWindowClosed is WhatsApp's "re-engagement message" refusal, which often comes
+// only in a failed status webhook.
+const codeWindowClosed = 131047
 
 // Parser reads a channel's webhook body into events.
 type Parser func(body []byte) ([]domain.ChannelEvent, error)
@@ -59,6 +64,12 @@ func (i *Inbox) Apply(ctx context.Context, ch domain.Channel, body []byte) error
 		case domain.EventStatus:
 			if err := i.store.ApplyStatus(ctx, ev.Status); err != nil {
 				return fmt.Errorf("apply webhook: %w", err)
+			}
+			if ev.Status.Status == domain.StatusFailed && ev.Status.ErrorCode == codeWindowClosed {
+				// Refused after all for the closed window: try again as a template.
+				if _, err := i.store.RequeueForTemplate(ctx, ev.Status.ChannelMessageID); err != nil {
+					return fmt.Errorf("apply webhook: %w", err)
+				}
 			}
 		case domain.EventWatermark:
 			if err := i.store.ApplyWatermark(ctx, ch, ev.UserID, ev.Status); err != nil {

@@ -249,6 +249,34 @@ func (s *Store) ApplyStatus(ctx context.Context, u domain.StatusUpdate) error {
 	return nil
 }
 
+// RequeueForTemplate queues again a message the platform reported, in a status
+// webhook, as refused outside the customer-service window (WhatsApp 131047), so
+// that delivery sends it as an approved template. It reports whether a message
+// was queued; each message gets this second chance once.
+func (s *Store) RequeueForTemplate(ctx context.Context, channelMessageID string) (bool, error) {
+	requeued := false
+	err := s.inTx(ctx, func(tx *gorm.DB, sqlTx *sql.Tx) error {
+		var rows []outboundRow
+		err := tx.Where("channel_message_id = ? AND status = ? AND NOT template_only", channelMessageID, string(domain.StatusFailed)).
+			Limit(1).Find(&rows).Error
+		if err != nil || len(rows) == 0 {
+			return err
+		}
+		err = tx.Exec(`UPDATE outbound_messages SET status = ?, template_only = ?, channel_message_id = '', updated_at = ? WHERE id = ?`,
+			string(domain.StatusQueued), true, s.now(), rows[0].ID).Error
+		if err != nil {
+			return err
+		}
+		requeued = true
+		_, err = s.enqueue(ctx, sqlTx, deliverJob(rows[0].ConversationID))
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("requeue for template: %w", err)
+	}
+	return requeued, nil
+}
+
 // ApplyWatermark marks every message of the traveller's conversation sent before
 // the watermark as delivered or read (Messenger).
 func (s *Store) ApplyWatermark(ctx context.Context, ch domain.Channel, userID string, u domain.StatusUpdate) error {

@@ -268,3 +268,26 @@ func TestSweepRescuesRepliesWhoseDeliveryJobGaveUp(t *testing.T) {
 		})
 	})
 }
+
+func TestRequeueForTemplateOnce(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		b := setup(t, db, Options{})
+		ctx := t.Context()
+		conv, out := queuedTurn(t, b.s, "u1", 1)
+		b.s.MarkSent(ctx, out[0].ID, "wamid.W")
+		b.s.ApplyStatus(ctx, domain.StatusUpdate{ChannelMessageID: "wamid.W", Status: domain.StatusFailed, ErrorCode: 131047})
+		if ok, err := b.s.RequeueForTemplate(ctx, "wamid.W"); err != nil || !ok {
+			t.Fatalf("requeue: %v %v", ok, err)
+		}
+		p, _ := b.s.PendingOutbound(ctx, conv)
+		if len(p) != 1 || !p[0].TemplateOnly {
+			t.Fatalf("pending %+v", p)
+		}
+		b.s.MarkSent(ctx, p[0].ID, "wamid.T")
+		b.s.ApplyStatus(ctx, domain.StatusUpdate{ChannelMessageID: "wamid.T", Status: domain.StatusFailed, ErrorCode: 131047})
+		if ok, _ := b.s.RequeueForTemplate(ctx, "wamid.T"); ok {
+			t.Fatal("a template refused again must not loop")
+		}
+	})
+}

@@ -57,6 +57,7 @@ type outboundRow struct {
 	ErrorCode        int
 	Purpose          string
 	Attempts         int
+	TemplateOnly     bool
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
 }
@@ -255,6 +256,7 @@ func (s *Store) toDomainOutbound(r outboundRow) (domain.Outbound, error) {
 		Text:             b.Text,
 		Status:           domain.DeliveryStatus(r.Status),
 		Purpose:          r.Purpose,
+		TemplateOnly:     r.TemplateOnly,
 		Params:           b.Params,
 		HumanAgent:       b.HumanAgent,
 		ChannelMessageID: r.ChannelMessageID,
