@@ -23,6 +23,9 @@ const maxWebhookBytes = 3 << 20
 type Channel struct {
 	AppSecret   string
 	VerifyToken string
+	// Account is our WhatsApp phone number id or Messenger page id: events
+	// addressed to another number or page of the same app are not ours to answer.
+	Account string
 	// Parse reads a verified body into events; an error means it is not the
 	// platform's envelope.
 	Parse func(body []byte) ([]domain.ChannelEvent, error)
@@ -87,11 +90,27 @@ func (s *Server) receiveWebhook(c *gin.Context) {
 			s.log.Info("webhook event ignored", "channel", string(ch), "note", ev.Note)
 		}
 	}
+	events = ForAccount(events, cfg.Account)
 	if err := s.storeEvents(c, ch, body, events); err != nil {
 		s.fail(c, err)
 		return
 	}
 	c.Data(http.StatusOK, "text/plain; charset=utf-8", []byte("EVENT_RECEIVED"))
+}
+
+// ForAccount keeps the events addressed to account (all of them when account or
+// the event's own account is unknown).
+func ForAccount(events []domain.ChannelEvent, account string) []domain.ChannelEvent {
+	if account == "" {
+		return events
+	}
+	out := events[:0:0]
+	for _, ev := range events {
+		if ev.Account == "" || ev.Account == account {
+			out = append(out, ev)
+		}
+	}
+	return out
 }
 
 // maxDirectMessages is how many messages of one webhook are stored one by one

@@ -171,3 +171,13 @@ func FuzzValidSignature(f *testing.F) {
 		}
 	})
 }
+
+func TestEventsForAnotherNumberAreNotOurs(t *testing.T) {
+	evs := []domain.ChannelEvent{{Account: "100"}, {Account: "200"}, {Account: ""}}
+	if got := api.ForAccount(evs, "100"); len(got) != 2 || got[0].Account != "100" || got[1].Account != "" {
+		t.Fatalf("ForAccount = %+v", got)
+	}
+	if got := api.ForAccount(evs, ""); len(got) != 3 {
+		t.Fatalf("no account configured: keep everything, got %d", len(got))
+	}
+}

@@ -36,6 +36,9 @@ type ChannelEvent struct {
 	Preference PreferenceUpdate
 	// Note explains an ignored event, for the log.
 	Note string
+	// Account is the business side the event is addressed to: the WhatsApp phone
+	// number id, the Messenger page id; "" when the payload does not say.
+	Account string
 }
 
 // StatusUpdate is a delivery report for an outbound message.

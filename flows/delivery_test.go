@@ -267,9 +267,10 @@ func TestLateWindowRefusalIsRequeuedAsTemplate(t *testing.T) {
 		return []domain.ChannelEvent{
 			{Kind: domain.EventStatus, Status: domain.StatusUpdate{ChannelMessageID: "wamid.A", Status: domain.StatusFailed, ErrorCode: 131047}},
 			{Kind: domain.EventStatus, Status: domain.StatusUpdate{ChannelMessageID: "wamid.B", Status: domain.StatusFailed, ErrorCode: 131026}},
+			{Kind: domain.EventStatus, Account: "999", Status: domain.StatusUpdate{ChannelMessageID: "wamid.C", Status: domain.StatusRead}},
 		}, nil
 	}
-	in := NewInbox(f, map[domain.Channel]Parser{domain.WhatsApp: parse}, nil)
+	in := NewInbox(f, map[domain.Channel]Parser{domain.WhatsApp: parse}, map[domain.Channel]string{domain.WhatsApp: "100"}, nil)
 	if err := in.Apply(context.Background(), domain.WhatsApp, nil); err != nil {
 		t.Fatal(err)
 	}

@@ -28,17 +28,19 @@ type Parser func(body []byte) ([]domain.ChannelEvent, error)
 // its conversation (once, whatever the redeliveries), each status moves an outbound
 // message forward, each preference is recorded.
 type Inbox struct {
-	store   InboxStore
-	parsers map[domain.Channel]Parser
-	log     *slog.Logger
+	store    InboxStore
+	parsers  map[domain.Channel]Parser
+	accounts map[domain.Channel]string
+	log      *slog.Logger
 }
 
-// NewInbox builds an inbox.
-func NewInbox(store InboxStore, parsers map[domain.Channel]Parser, log *slog.Logger) *Inbox {
+// NewInbox builds an inbox. accounts gives, per channel, our phone number id or
+// page id: events addressed elsewhere are ignored.
+func NewInbox(store InboxStore, parsers map[domain.Channel]Parser, accounts map[domain.Channel]string, log *slog.Logger) *Inbox {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Inbox{store: store, parsers: parsers, log: log}
+	return &Inbox{store: store, parsers: parsers, accounts: accounts, log: log}
 }
 
 // Apply parses one webhook body and applies its events in order. It is idempotent,
@@ -56,6 +58,10 @@ func (i *Inbox) Apply(ctx context.Context, ch domain.Channel, body []byte) error
 		return nil
 	}
 	for _, ev := range events {
+		if acc := i.accounts[ch]; acc != "" && ev.Account != "" && ev.Account != acc {
+			i.log.Info("webhook event for another account ignored", "channel", string(ch))
+			continue
+		}
 		switch ev.Kind {
 		case domain.EventMessage:
 			if _, _, err := i.store.AcceptEvent(ctx, ev); err != nil {

@@ -34,7 +34,8 @@ func channels(cfg Config, log *slog.Logger) (map[domain.Channel]api.Channel, map
 	tr.MaxIdleConnsPerHost = 64
 	hc := &http.Client{Timeout: 15 * time.Second, Transport: tr}
 	if cfg.WhatsApp.Enabled() {
-		hooks[domain.WhatsApp] = api.Channel{AppSecret: cfg.WhatsApp.AppSecret, VerifyToken: cfg.WhatsApp.VerifyToken, Parse: whatsapp.Parse}
+		hooks[domain.WhatsApp] = api.Channel{AppSecret: cfg.WhatsApp.AppSecret, VerifyToken: cfg.WhatsApp.VerifyToken,
+			Account: cfg.WhatsApp.PhoneNumberID, Parse: whatsapp.Parse}
 		parsers[domain.WhatsApp] = whatsapp.Parse
 		client := whatsapp.New(whatsapp.Config{BaseURL: cfg.GraphURL, Version: cfg.GraphVersion,
 			PhoneNumberID: cfg.WhatsApp.PhoneNumberID, AccessToken: cfg.WhatsApp.AccessToken,
@@ -47,7 +48,8 @@ func channels(cfg Config, log *slog.Logger) (map[domain.Channel]api.Channel, map
 		log.Info("channel disabled: set SKYBRIDGE_WHATSAPP_APP_SECRET and friends to enable it", "channel", "whatsapp")
 	}
 	if cfg.Messenger.Enabled() {
-		hooks[domain.Messenger] = api.Channel{AppSecret: cfg.Messenger.AppSecret, VerifyToken: cfg.Messenger.VerifyToken, Parse: messenger.Parse}
+		hooks[domain.Messenger] = api.Channel{AppSecret: cfg.Messenger.AppSecret, VerifyToken: cfg.Messenger.VerifyToken,
+			Account: cfg.Messenger.PageID, Parse: messenger.Parse}
 		parsers[domain.Messenger] = messenger.Parse
 		senders[domain.Messenger] = messenger.New(messenger.Config{BaseURL: cfg.GraphURL, Version: cfg.GraphVersion,
 			PageID: cfg.Messenger.PageID, PageToken: cfg.Messenger.PageToken, PublicBaseURL: cfg.PublicURL, HTTPClient: hc})

@@ -93,7 +93,11 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, ready chan<- strin
 	}
 	hooks, parsers, senders := channels(cfg, log)
 	deliverer := flows.NewDeliverer(a.store, senders, engine, time.Now, log)
-	inbox := flows.NewInbox(a.store, parsers, log)
+	accounts := map[domain.Channel]string{}
+	for ch, h := range hooks {
+		accounts[ch] = h.Account
+	}
+	inbox := flows.NewInbox(a.store, parsers, accounts, log)
 	a.store.SetHandlers(store.Handlers{Deliver: deliverer.Deliver, Webhook: inbox.Apply})
 	// With no workers this instance only takes messages in; others answer them.
 	if cfg.Workers > 0 {

@@ -34,11 +34,21 @@ func Parse(body []byte) ([]domain.ChannelEvent, error) {
 	}
 	var out []domain.ChannelEvent
 	for _, e := range env.Entry {
+		first := len(out)
 		for _, raw := range e.Messaging {
 			out = append(out, parseRawEvent(raw)...)
 		}
 		for _, c := range e.Changes {
 			out = append(out, parseChange(c)...)
+		}
+		var id struct {
+			ID json.RawMessage `json:"id"`
+		}
+		if json.Unmarshal(e.raw, &id) == nil {
+			page := strings.Trim(string(id.ID), `"`)
+			for i := first; i < len(out); i++ {
+				out[i].Account = page
+			}
 		}
 	}
 	return out, nil
@@ -53,11 +63,23 @@ type envelope struct {
 	Value  json.RawMessage `json:"value"`
 }
 
-// entry is one page's batch. Its id and time are not decoded: nothing uses them, and
-// an odd value there must not cost the events.
+// entry is one page's batch. Its id (the page) is read leniently from raw, and its
+// time not at all: an odd value there must not cost the events.
 type entry struct {
 	Messaging []json.RawMessage `json:"messaging"`
 	Changes   []change          `json:"changes"`
+	raw       json.RawMessage
+}
+
+func (e *entry) UnmarshalJSON(b []byte) error {
+	type plain entry
+	var p plain
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	*e = entry(p)
+	e.raw = append(json.RawMessage(nil), b...)
+	return nil
 }
 
 // change is the Graph "changes" form of a webhook event.

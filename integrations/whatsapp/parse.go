@@ -74,6 +74,9 @@ func parseChange(ch wireChange) []domain.ChannelEvent {
 		}
 		events = append(events, ignored("platform error "+describeError(we)))
 	}
+	for i := range events {
+		events[i].Account = v.Metadata.PhoneNumberID
+	}
 	return events
 }
 

@@ -151,7 +151,7 @@ func TestParseWhatTheFlowsSee(t *testing.T) {
 	}
 	t.Run("text", func(t *testing.T) {
 		ev := one(t, "text")
-		want := domain.ChannelEvent{Kind: domain.EventMessage, UserID: "447700900123", ProfileName: "Ana",
+		want := domain.ChannelEvent{Kind: domain.EventMessage, UserID: "447700900123", ProfileName: "Ana", Account: "PHONE_NUMBER_ID",
 			Inbound: domain.Inbound{Channel: domain.WhatsApp, ChannelMessageID: "wamid.AAA", Text: "I want to check in",
 				ReceivedAt: time.Unix(1767000000, 0).UTC()}}
 		if ev != want {

@@ -28,6 +28,9 @@ type wireChange struct {
 // statuses are kept raw and decoded one by one, so that one odd item does not hide
 // the others of a batch.
 type wireValue struct {
+	Metadata struct {
+		PhoneNumberID string `json:"phone_number_id"`
+	} `json:"metadata"`
 	Contacts        []wireContact     `json:"contacts"`
 	Messages        []json.RawMessage `json:"messages"`
 	Statuses        []json.RawMessage `json:"statuses"`
