@@ -291,3 +291,28 @@ func TestRequeueForTemplateOnce(t *testing.T) {
 		}
 	})
 }
+
+// TestTravellerFoundByEitherWhatsAppID: the same person writing with their phone
+// number and later with only their business-scoped id stays in one conversation.
+func TestTravellerFoundByEitherWhatsAppID(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		b := setup(t, db, Options{})
+		ctx := t.Context()
+		first, _, err := b.s.AcceptEvent(ctx, domain.ChannelEvent{Kind: domain.EventMessage, UserID: "447700900123", AltUserID: "GB.99",
+			Inbound: msg("b1", "hi")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, _, _ := b.s.AcceptEvent(ctx, domain.ChannelEvent{Kind: domain.EventMessage, UserID: "GB.99", Inbound: msg("b2", "hi again")})
+		named, _, _ := b.s.AcceptEvent(ctx, domain.ChannelEvent{Kind: domain.EventMessage, UserID: "447700900123", ProfileName: "Ana",
+			Inbound: msg("b3", "still me")})
+		if again != first || named != first {
+			t.Fatalf("conversations %d, %d, %d: want one", first, again, named)
+		}
+		c, _ := b.s.Conversation(ctx, first)
+		if c.AltUserID != "GB.99" {
+			t.Fatalf("the business-scoped id was forgotten: %q", c.AltUserID)
+		}
+	})
+}

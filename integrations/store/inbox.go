@@ -52,7 +52,7 @@ func (s *Store) accept(ctx context.Context, in domain.Inbound, who Who) (convers
 		in.ReceivedAt = now
 	}
 	err = s.inTx(ctx, func(tx *gorm.DB, sqlTx *sql.Tx) error {
-		id, err := findOrCreateConversation(tx, in.Channel, userID, now)
+		id, err := findOrCreateConversation(tx, in.Channel, userID, who.AltUserID, now)
 		if err != nil {
 			return err
 		}
@@ -87,10 +87,16 @@ func (s *Store) accept(ctx context.Context, in domain.Inbound, who Who) (convers
 		if err != nil {
 			return fmt.Errorf("open service window: %w", err)
 		}
-		if who.AltUserID != "" || who.ProfileName != "" {
-			err = tx.Model(&conversationRow{}).Where("id = ?", id).Updates(map[string]any{
-				"alt_user_id": who.AltUserID, "profile_name": s.sealer.Seal(who.ProfileName)}).Error
-			if err != nil {
+		// Learn what the platform tells about the traveller; never forget an id.
+		profile := map[string]any{}
+		if who.AltUserID != "" && who.AltUserID != userID {
+			profile["alt_user_id"] = who.AltUserID
+		}
+		if who.ProfileName != "" {
+			profile["profile_name"] = s.sealer.Seal(who.ProfileName)
+		}
+		if len(profile) > 0 {
+			if err := tx.Model(&conversationRow{}).Where("id = ?", id).Updates(profile).Error; err != nil {
 				return fmt.Errorf("save traveller profile: %w", err)
 			}
 		}
@@ -110,11 +116,17 @@ func (s *Store) accept(ctx context.Context, in domain.Inbound, who Who) (convers
 // creating it if needed. The insert does nothing on a conflict with a concurrent
 // creator (PostgreSQL waits for that transaction), and the second select then sees
 // the winner's row: READ COMMITTED takes a fresh snapshot per statement.
-func findOrCreateConversation(tx *gorm.DB, ch domain.Channel, userID string, now time.Time) (int64, error) {
+func findOrCreateConversation(tx *gorm.DB, ch domain.Channel, userID, altUserID string, now time.Time) (int64, error) {
 	find := func() (int64, bool, error) {
 		var ids []int64
-		err := tx.Model(&conversationRow{}).Where("channel = ? AND user_id = ?", string(ch), userID).
-			Limit(1).Pluck("id", &ids).Error
+		// A WhatsApp traveller may come with the phone number, the business-scoped
+		// id or both: either finds their conversation.
+		q := tx.Model(&conversationRow{}).Where("channel = ? AND (user_id = ? OR alt_user_id = ?)", string(ch), userID, userID)
+		if altUserID != "" {
+			q = tx.Model(&conversationRow{}).Where("channel = ? AND (user_id = ? OR alt_user_id = ? OR user_id = ? OR alt_user_id = ?)",
+				string(ch), userID, userID, altUserID, altUserID)
+		}
+		err := q.Order("id").Limit(1).Pluck("id", &ids).Error
 		if err != nil || len(ids) == 0 {
 			return 0, false, err
 		}
@@ -123,7 +135,7 @@ func findOrCreateConversation(tx *gorm.DB, ch domain.Channel, userID string, now
 	if id, ok, err := find(); err != nil || ok {
 		return id, err
 	}
-	row := conversationRow{Channel: string(ch), UserID: userID, CreatedAt: now, UpdatedAt: now}
+	row := conversationRow{Channel: string(ch), UserID: userID, AltUserID: altUserID, CreatedAt: now, UpdatedAt: now}
 	err := tx.Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "channel"}, {Name: "user_id"}},
 		DoNothing: true,

@@ -1,6 +1,9 @@
 -- +goose Up
 -- A message the platform refused as outside the window, queued again to go as a template.
 ALTER TABLE outbound_messages ADD COLUMN template_only BOOLEAN NOT NULL DEFAULT FALSE;
+-- A WhatsApp traveller is found by phone number or by business-scoped id.
+CREATE INDEX conversations_by_alt_user ON conversations (channel, alt_user_id);
 
 -- +goose Down
+DROP INDEX conversations_by_alt_user;
 ALTER TABLE outbound_messages DROP COLUMN template_only;
