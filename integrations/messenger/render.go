@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/skybridge/skybridge/domain"
 )
@@ -292,7 +293,6 @@ func renderAttachment(m domain.Outbound, publicBaseURL string) ([]*outMessage, e
 	if m.Kind == domain.OutImage {
 		typ = "image"
 	}
-	msgs := []*outMessage{{Attachment: &outAttachment{Type: typ, Payload: mediaPayload{URL: u}}}}
 	caption := strings.TrimSpace(a.Caption)
 	if text := strings.TrimSpace(m.Text); text != "" && text != caption {
 		if caption != "" {
@@ -301,7 +301,61 @@ func renderAttachment(m domain.Outbound, publicBaseURL string) ([]*outMessage, e
 			caption = text
 		}
 	}
+	// A card (generic template) carries the picture or the link together with its
+	// caption in one message; only a caption too long for a card needs the
+	// attachment and a text after it.
+	if card, ok := genericCard(typ, u, caption); ok {
+		return []*outMessage{card}, nil
+	}
+	msgs := []*outMessage{{Attachment: &outAttachment{Type: typ, Payload: mediaPayload{URL: u}}}}
 	return append(msgs, textMessages(splitText(caption, maxText))...), nil
+}
+
+// Generic template limits.
+const (
+	maxCardTitle    = 80
+	maxCardSubtitle = 80
+)
+
+type genericPayload struct {
+	TemplateType string        `json:"template_type"` // "generic"
+	Elements     []cardElement `json:"elements"`
+}
+
+type cardElement struct {
+	Title    string      `json:"title"`
+	Subtitle string      `json:"subtitle,omitempty"`
+	ImageURL string      `json:"image_url,omitempty"`
+	Buttons  []urlButton `json:"buttons,omitempty"`
+}
+
+type urlButton struct {
+	Type  string `json:"type"` // "web_url"
+	URL   string `json:"url"`
+	Title string `json:"title"`
+}
+
+// genericCard renders an image or a file as one generic-template card: the first
+// caption line is the title, the rest the subtitle; a file gets a button that
+// opens it. It reports false when the caption does not fit a card.
+func genericCard(typ, url, caption string) (*outMessage, bool) {
+	lines := strings.SplitN(caption, "\n", 2)
+	title := strings.TrimSpace(lines[0])
+	subtitle := ""
+	if len(lines) == 2 {
+		subtitle = oneLine(lines[1])
+	}
+	if title == "" || utf8.RuneCountInString(title) > maxCardTitle || utf8.RuneCountInString(subtitle) > maxCardSubtitle {
+		return nil, false
+	}
+	el := cardElement{Title: title, Subtitle: subtitle}
+	if typ == "image" {
+		el.ImageURL = url
+	} else {
+		el.Buttons = []urlButton{{Type: "web_url", URL: url, Title: "PDF"}}
+	}
+	return &outMessage{Attachment: &outAttachment{Type: "template",
+		Payload: genericPayload{TemplateType: "generic", Elements: []cardElement{el}}}}, true
 }
 
 // absoluteURL resolves an attachment path against the public base URL; absolute
