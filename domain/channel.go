@@ -123,4 +123,21 @@ type SendMode struct {
 	Proactive bool
 	// HumanAgent marks a person's reply (Messenger HUMAN_AGENT tag, up to 7 days).
 	HumanAgent bool
+	// SkipParts is how many wire requests of this message an earlier attempt
+	// already sent (a long text split, a text before its choices): they are not
+	// sent again.
+	SkipParts int
 }
+
+// PartialSend wraps a failure after some of a message's wire requests went out:
+// Sent counts the parts sent so far (including those skipped), so that a retry
+// sends only the rest.
+type PartialSend struct {
+	Sent int
+	Err  error
+}
+
+func (e *PartialSend) Error() string { return fmt.Sprintf("after %d parts: %v", e.Sent, e.Err) }
+
+// Unwrap gives the failure, so that its classification (SendError) shows through.
+func (e *PartialSend) Unwrap() error { return e.Err }

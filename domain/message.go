@@ -97,6 +97,9 @@ type Outbound struct {
 	// TemplateOnly: the platform refused the free-form message as outside the
 	// customer-service window; it may only go again as an approved template.
 	TemplateOnly bool
+	// PartsSent counts the wire requests of this message already sent by an
+	// attempt that failed part-way.
+	PartsSent int
 
 	Status           DeliveryStatus
 	ChannelMessageID string // the platform's id once sent

@@ -2,6 +2,7 @@ package flows
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -16,6 +17,7 @@ type DeliveryStore interface {
 	PendingOutbound(ctx context.Context, conversationID int64) ([]domain.Outbound, error)
 	MarkSent(ctx context.Context, id int64, channelMessageID string) error
 	MarkUndelivered(ctx context.Context, id int64, status domain.DeliveryStatus, code int, reason string) error
+	MarkPartsSent(ctx context.Context, id int64, parts int) error
 	OptedOut(ctx context.Context, ch domain.Channel, userID string, c domain.Category) (bool, error)
 	ClaimDelivery(ctx context.Context, conversationID int64, until time.Time) (bool, error)
 	ReleaseDelivery(ctx context.Context, conversationID int64) error
@@ -122,7 +124,15 @@ func (d *Deliverer) deliverPending(ctx context.Context, conversationID int64) (i
 			d.undelivered(ctx, conv, m, domain.StatusBlocked, 0, reason)
 			continue
 		}
+		mode.SkipParts = m.PartsSent
 		id, err := sender.Send(ctx, to, m, mode)
+		var partial *domain.PartialSend
+		if errors.As(err, &partial) && partial.Sent > m.PartsSent {
+			// Some parts went out: remember, so that the retry does not repeat them.
+			if perr := d.store.MarkPartsSent(ctx, m.ID, partial.Sent); perr != nil {
+				return 0, perr
+			}
+		}
 		if se, isSE := domain.AsSendError(err); isSE && se.WindowClosed && mode.Template == nil {
 			// The platform says the window is closed (our clock and theirs may
 			// disagree): fall back to the template if there is one.

@@ -47,6 +47,14 @@ func (f *deliveryFake) ClaimDelivery(context.Context, int64, time.Time) (bool, e
 func (f *deliveryFake) OptedOut(_ context.Context, _ domain.Channel, _ string, c domain.Category) (bool, error) {
 	return f.optedOut[c], nil
 }
+func (f *deliveryFake) MarkPartsSent(_ context.Context, id int64, parts int) error {
+	for i := range f.pending {
+		if f.pending[i].ID == id {
+			f.pending[i].PartsSent = parts
+		}
+	}
+	return nil
+}
 func (f *deliveryFake) ReleaseDelivery(context.Context, int64) error { return nil }
 func (f *deliveryFake) MarkSent(_ context.Context, id int64, ch string) error {
 	f.sent[id] = ch
@@ -276,5 +284,29 @@ func TestLateWindowRefusalIsRequeuedAsTemplate(t *testing.T) {
 	}
 	if len(f.statuses) != 2 || len(f.requeued) != 1 || f.requeued[0] != "wamid.A" {
 		t.Fatalf("statuses %v requeued %v", f.statuses, f.requeued)
+	}
+}
+
+func TestRetryDoesNotRepeatPartsAlreadySent(t *testing.T) {
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	var skips []int
+	calls := 0
+	s := senderFunc(func(_ context.Context, _ domain.Recipient, _ domain.Outbound, mode domain.SendMode) (string, error) {
+		calls++
+		skips = append(skips, mode.SkipParts)
+		if calls == 1 {
+			return "", &domain.PartialSend{Sent: 1, Err: &domain.SendError{Code: 131056, Retryable: true}}
+		}
+		return "wamid", nil
+	})
+	f := newDeliveryFake(t, now.Add(-time.Minute), "")
+	if err := deliverer(t, f, s, now).Deliver(context.Background(), 7); err == nil {
+		t.Fatal("a throttled part must be retried later")
+	}
+	if err := deliverer(t, f, s, now).Deliver(context.Background(), 7); err != nil {
+		t.Fatal(err)
+	}
+	if len(skips) != 2 || skips[0] != 0 || skips[1] != 1 {
+		t.Fatalf("skips %v: the retry must skip the part already sent", skips)
 	}
 }

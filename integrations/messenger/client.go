@@ -80,13 +80,15 @@ func (c *Client) Send(ctx context.Context, to domain.Recipient, m domain.Outboun
 		return "", fmt.Errorf("messenger send: %w", &domain.SendError{Message: c.redactString(err.Error(), to.UserID)})
 	}
 	var mid string
-	for i, body := range bodies {
+	for i := mode.SkipParts; i < len(bodies); i++ {
+		body := bodies[i]
 		var res struct {
 			MessageID string `json:"message_id"`
 		}
 		if err := c.post(ctx, body, &res, to.UserID); err != nil {
-			if len(bodies) > 1 {
-				return "", fmt.Errorf("messenger send part %d of %d: %w", i+1, len(bodies), err)
+			if i > 0 {
+				// Parts before i went out: a retry skips them (mode.SkipParts).
+				return "", fmt.Errorf("messenger send part %d of %d: %w", i+1, len(bodies), &domain.PartialSend{Sent: i, Err: err})
 			}
 			return "", fmt.Errorf("messenger send: %w", err)
 		}

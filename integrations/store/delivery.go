@@ -214,6 +214,17 @@ func (s *Store) MarkSent(ctx context.Context, id int64, channelMessageID string)
 	return nil
 }
 
+// MarkPartsSent records how many wire requests of a message an attempt sent before
+// failing, so that the retry sends only the rest.
+func (s *Store) MarkPartsSent(ctx context.Context, id int64, parts int) error {
+	err := s.db.WithContext(ctx).Exec(`UPDATE outbound_messages SET parts_sent = ?, updated_at = ? WHERE id = ? AND parts_sent < ?`,
+		parts, s.now(), id, parts).Error
+	if err != nil {
+		return fmt.Errorf("mark outbound %d parts sent: %w", id, err)
+	}
+	return nil
+}
+
 // MarkUndelivered records that a message failed (the platform refused it) or was
 // blocked (no policy allowed it); both are final.
 func (s *Store) MarkUndelivered(ctx context.Context, id int64, status domain.DeliveryStatus, code int, reason string) error {

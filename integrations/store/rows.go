@@ -58,6 +58,7 @@ type outboundRow struct {
 	Purpose          string
 	Attempts         int
 	TemplateOnly     bool
+	PartsSent        int
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
 }

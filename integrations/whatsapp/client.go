@@ -87,8 +87,9 @@ func New(cfg Config) *Client {
 // assigned. When the rendering takes several requests (long text split, text before
 // choices), they are sent in order and the wamid of the last one is returned: the
 // last request carries the buttons or list the traveller answers, and its status
-// is the one worth tracking. If a later request fails, the error is returned and a
-// retry sends the earlier parts again. WhatsApp has no equivalent of Messenger's
+// is the one worth tracking. If a later request fails, the error is a
+// *domain.PartialSend counting the parts sent; a retry with mode.SkipParts set to
+// that count sends only the rest. WhatsApp has no equivalent of Messenger's
 // messaging types: mode.Proactive and mode.HumanAgent do not change the request;
 // mode.Template does.
 //
@@ -102,12 +103,13 @@ func (c *Client) Send(ctx context.Context, to domain.Recipient, m domain.Outboun
 		return "", fmt.Errorf("whatsapp send: %w", &domain.SendError{Message: err.Error()})
 	}
 	var id string
-	for i, body := range bodies {
+	for i := mode.SkipParts; i < len(bodies); i++ {
+		body := bodies[i]
 		var resp sendResponse
 		if err := c.post(ctx, body, &resp); err != nil {
 			redactRecipient(err, to)
-			if len(bodies) > 1 {
-				return "", fmt.Errorf("whatsapp send part %d of %d: %w", i+1, len(bodies), err)
+			if i > 0 {
+				return "", fmt.Errorf("whatsapp send part %d of %d: %w", i+1, len(bodies), &domain.PartialSend{Sent: i, Err: err})
 			}
 			return "", fmt.Errorf("whatsapp send: %w", err)
 		}
