@@ -316,3 +316,20 @@ func TestTravellerFoundByEitherWhatsAppID(t *testing.T) {
 		}
 	})
 }
+
+func TestPartsSentAreRemembered(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		b := setup(t, db, Options{})
+		ctx := t.Context()
+		conv, out := queuedTurn(t, b.s, "u1", 1)
+		if err := b.s.MarkPartsSent(ctx, out[0].ID, 2); err != nil {
+			t.Fatal(err)
+		}
+		b.s.MarkPartsSent(ctx, out[0].ID, 1) // never goes back
+		p, _ := b.s.PendingOutbound(ctx, conv)
+		if len(p) != 1 || p[0].PartsSent != 2 {
+			t.Fatalf("pending %+v", p)
+		}
+	})
+}

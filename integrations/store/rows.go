@@ -258,6 +258,7 @@ func (s *Store) toDomainOutbound(r outboundRow) (domain.Outbound, error) {
 		Status:           domain.DeliveryStatus(r.Status),
 		Purpose:          r.Purpose,
 		TemplateOnly:     r.TemplateOnly,
+		PartsSent:        r.PartsSent,
 		Params:           b.Params,
 		HumanAgent:       b.HumanAgent,
 		ChannelMessageID: r.ChannelMessageID,
