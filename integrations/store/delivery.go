@@ -92,11 +92,11 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[deliverArgs]) e
 	return err
 }
 
-// NextRetry backs off 4^attempt seconds with jitter, as Meta advises for its rate
+// NextRetry backs off 4^(attempt-1) seconds with jitter, as Meta advises for its rate
 // limits, up to Options.MaxBackoff; every retry spends an attempt, so a message
 // that can never go out ends as a discarded job, logged, instead of looping.
 func (w *deliverWorker) NextRetry(job *river.Job[deliverArgs]) time.Time {
-	d := time.Second << min(2*job.Attempt, 20)
+	d := time.Second << min(2*(max(job.Attempt, 1)-1), 20) // 1 s, 4 s, 16 s, …
 	if d > w.s.opts.MaxBackoff {
 		d = w.s.opts.MaxBackoff
 	}
