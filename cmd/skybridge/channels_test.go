@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -446,5 +448,31 @@ func TestSlowGraphAPIKeepsRepliesOnceAndInOrder(t *testing.T) {
 		if len(got) != 4 || !strings.Contains(got[0].Text, "I can check you in") || !strings.Contains(got[2].Text, "I can check you in") {
 			t.Fatalf("%s: want help, menu, help, menu — once each, in order; got:\n%s", tc.ch, texts(got))
 		}
+	}
+}
+
+// TestDeadLettersCommandShowsWhatWasNotSent: an operator sees a message the
+// platform refused, with its code and reason.
+func TestDeadLettersCommandShowsWhatWasNotSent(t *testing.T) {
+	r := newChannelRig(t)
+	if err := r.fake.SetFaults(graphfake.Faults{WindowClosed: graphfake.Fault{Next: 5}}); err != nil {
+		t.Fatal(err)
+	}
+	tr := r.traveller("whatsapp", "31600000009")
+	tr.post(tr.webhook(map[string]any{"type": "text", "text": map[string]any{"body": "check in"}}))
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) && len(r.fake.RequestsTo("31600000009")) == 0 {
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(500 * time.Millisecond)
+	r.in.stop()
+	cmd := exec.Command(binary(t), "deadletters")
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, r.env...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("deadletters: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "131047") || !strings.Contains(string(out), "whatsapp") || strings.Contains(string(out), "booking reference") {
+		t.Fatalf("dead letters should show the refusal and its code, not the text:\n%s", out)
 	}
 }

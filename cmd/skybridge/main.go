@@ -5,6 +5,7 @@
 //	skybridge import FILE.json load flights and bookings into the demo booking system
 //	skybridge keygen [ID]      print a new personal-data encryption key
 //	skybridge config           print the effective configuration, secrets masked
+//	skybridge deadletters      list messages that were not delivered, and why
 package main
 
 import (
@@ -29,7 +30,7 @@ func main() {
 }
 
 // errUsage marks a command-line mistake.
-var errUsage = errors.New(`usage: skybridge [serve | migrate | import FILE.json | keygen [ID] | config]`)
+var errUsage = errors.New(`usage: skybridge [serve | migrate | import FILE.json | keygen [ID] | config | deadletters]`)
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cmd := "serve"
@@ -66,6 +67,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "config":
 		fmt.Fprintln(stdout, cfg.String())
 		return nil
+	case "deadletters":
+		return deadLetters(ctx, cfg, log, stdout)
 	case "-h", "--help", "help":
 		fmt.Fprintln(stdout, errUsage.Error())
 		return nil

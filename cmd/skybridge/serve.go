@@ -212,3 +212,27 @@ func importFile(ctx context.Context, cfg Config, log *slog.Logger, path string, 
 }
 
 func keygen(id string) string { return domain.NewKey(id) }
+
+// deadLetters prints the messages that were not delivered — failed, blocked, or
+// stuck in the queue for ten minutes — with the reason, never their text.
+func deadLetters(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) error {
+	a, err := open(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	dl, err := a.store.DeadLetters(ctx, 10*time.Minute, 200)
+	if err != nil {
+		return err
+	}
+	if len(dl) == 0 {
+		fmt.Fprintln(stdout, "no undelivered messages")
+		return nil
+	}
+	fmt.Fprintf(stdout, "%-8s %-12s %-9s %-4s %-8s %-7s %-8s %-20s %s\n", "message", "conversation", "channel", "seq", "status", "code", "attempts", "at", "reason")
+	for _, d := range dl {
+		fmt.Fprintf(stdout, "%-8d %-12d %-9s %-4d %-8s %-7d %-8d %-20s %s\n", d.ID, d.ConversationID, d.Channel, d.Seq, d.Status,
+			d.Code, d.Attempts, d.At.Format("2006-01-02 15:04:05"), d.Reason)
+	}
+	return nil
+}

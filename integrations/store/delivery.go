@@ -377,3 +377,48 @@ func (s *Store) OptedOut(ctx context.Context, ch domain.Channel, userID string, 
 	}
 	return len(rows) == 1 && rows[0].OptedOut, nil
 }
+
+// DeadLetter is an outbound message that was not delivered, for operators: what,
+// where and why — never the message text.
+type DeadLetter struct {
+	ID             int64
+	ConversationID int64
+	Channel        domain.Channel
+	Seq            int
+	Status         domain.DeliveryStatus
+	Code           int
+	Reason         string
+	Attempts       int
+	At             time.Time
+}
+
+// DeadLetters lists the newest failed and blocked outbound messages, and those
+// still queued after the given age (their deliveries keep failing).
+func (s *Store) DeadLetters(ctx context.Context, stuckAfter time.Duration, limit int) ([]DeadLetter, error) {
+	var rows []struct {
+		ID             int64
+		ConversationID int64
+		Channel        string
+		Seq            int
+		Status         string
+		ErrorCode      int
+		Error          string
+		Attempts       int
+		UpdatedAt      time.Time
+	}
+	err := s.db.WithContext(ctx).Table("outbound_messages").
+		Select("outbound_messages.id, outbound_messages.conversation_id, conversations.channel, outbound_messages.seq, outbound_messages.status, outbound_messages.error_code, outbound_messages.error, outbound_messages.attempts, outbound_messages.updated_at").
+		Joins("JOIN conversations ON conversations.id = outbound_messages.conversation_id").
+		Where("outbound_messages.status IN ? OR (outbound_messages.status = ? AND conversations.channel <> ? AND outbound_messages.created_at < ?)",
+			[]string{string(domain.StatusFailed), string(domain.StatusBlocked)}, string(domain.StatusQueued), string(domain.WebChat), s.now().Add(-stuckAfter)).
+		Order("outbound_messages.updated_at DESC").Limit(limit).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("dead letters: %w", err)
+	}
+	out := make([]DeadLetter, len(rows))
+	for i, r := range rows {
+		out[i] = DeadLetter{ID: r.ID, ConversationID: r.ConversationID, Channel: domain.Channel(r.Channel), Seq: r.Seq,
+			Status: domain.DeliveryStatus(r.Status), Code: r.ErrorCode, Reason: r.Error, Attempts: r.Attempts, At: r.UpdatedAt.UTC()}
+	}
+	return out, nil
+}

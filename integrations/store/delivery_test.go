@@ -333,3 +333,22 @@ func TestPartsSentAreRemembered(t *testing.T) {
 		}
 	})
 }
+
+func TestDeadLettersListWhatWasNotDelivered(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		b := setup(t, db, Options{})
+		ctx := t.Context()
+		_, out := queuedTurn(t, b.s, "u1", 3)
+		b.s.MarkUndelivered(ctx, out[0].ID, domain.StatusBlocked, 0, "outside the window")
+		b.s.MarkSent(ctx, out[1].ID, "wamid.ok")
+		db.Gorm.Exec("UPDATE outbound_messages SET created_at = ? WHERE id = ?", time.Now().Add(-time.Hour), out[2].ID)
+		dl, err := b.s.DeadLetters(ctx, 10*time.Minute, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(dl) != 2 || dl[0].Channel != domain.WhatsApp {
+			t.Fatalf("dead letters %+v: want the blocked one and the one stuck in the queue", dl)
+		}
+	})
+}
