@@ -27,6 +27,7 @@ type Config struct {
 	LogLevel    string        // SKYBRIDGE_LOG_LEVEL "debug", "info", "warn", "error"
 	ShutdownMax time.Duration // SKYBRIDGE_SHUTDOWN_TIMEOUT, default 20s
 	PublicURL   string        // SKYBRIDGE_PUBLIC_URL, how travellers' phones reach boarding-pass links
+	DebugAddr   string        // SKYBRIDGE_DEBUG_ADDR, serves Go's pprof profiles when set (keep it on loopback)
 
 	WhatsApp     WhatsAppConfig
 	Messenger    MessengerConfig
@@ -68,6 +69,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		LogLevel:    or(getenv("SKYBRIDGE_LOG_LEVEL"), "info"),
 	}
 	var problems []string
+	c.DebugAddr = getenv("SKYBRIDGE_DEBUG_ADDR")
 	c.PublicURL = strings.TrimRight(or(getenv("SKYBRIDGE_PUBLIC_URL"), "http://localhost"+portOf(c.Addr)), "/")
 	c.GraphURL = strings.TrimRight(or(getenv("SKYBRIDGE_GRAPH_URL"), "https://graph.facebook.com"), "/")
 	c.GraphVersion = or(getenv("SKYBRIDGE_GRAPH_VERSION"), "v23.0")
@@ -181,6 +183,7 @@ func (c Config) String() string {
 		"SKYBRIDGE_LOG_LEVEL=" + c.LogLevel,
 		"SKYBRIDGE_SHUTDOWN_TIMEOUT=" + c.ShutdownMax.String(),
 		"SKYBRIDGE_PUBLIC_URL=" + c.PublicURL,
+		"SKYBRIDGE_DEBUG_ADDR=" + c.DebugAddr,
 		"SKYBRIDGE_GRAPH_URL=" + c.GraphURL,
 		"SKYBRIDGE_GRAPH_VERSION=" + c.GraphVersion,
 		"SKYBRIDGE_WHATSAPP_APP_SECRET=" + mask(c.WhatsApp.AppSecret),

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"time"
 
@@ -127,6 +128,18 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, ready chan<- strin
 			return nil
 		},
 	})
+	if cfg.DebugAddr != "" {
+		// Profiles on their own listener, never on the public one.
+		mux := http.NewServeMux()
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		go func() {
+			if err := http.ListenAndServe(cfg.DebugAddr, mux); err != nil {
+				log.Warn("debug listener", "err", err)
+			}
+		}()
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
