@@ -150,11 +150,12 @@ func TestWebhookBodiesAreStoredSealedAndApplied(t *testing.T) {
 		if applied[0] != "whatsapp:"+body {
 			t.Fatalf("applied %q", applied[0])
 		}
-		var left int64
-		db.Gorm.Raw("SELECT COUNT(*) FROM webhook_events WHERE processed_at IS NULL").Scan(&left)
-		if left != 0 {
-			t.Fatalf("%d webhook events left unprocessed", left)
-		}
+		// The event is marked processed right after the handler returns.
+		waitFor(t, "webhook event marked processed", func() bool {
+			var left int64
+			db.Gorm.Raw("SELECT COUNT(*) FROM webhook_events WHERE processed_at IS NULL").Scan(&left)
+			return left == 0
+		})
 	})
 }
 
@@ -349,6 +350,25 @@ func TestDeadLettersListWhatWasNotDelivered(t *testing.T) {
 		}
 		if len(dl) != 2 || dl[0].Channel != domain.WhatsApp {
 			t.Fatalf("dead letters %+v: want the blocked one and the one stuck in the queue", dl)
+		}
+	})
+}
+
+// TestLateRedeliveryIsProcessedInTheTravellersOrder: of two waiting messages, the
+// one the traveller sent first comes first, even when Meta delivered it second.
+func TestLateRedeliveryIsProcessedInTheTravellersOrder(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		b := setup(t, db, Options{})
+		ctx := t.Context()
+		now := time.Now().UTC()
+		later, earlier := msg("r2", "JN7KQP Jansen"), msg("r1", "check in")
+		later.ReceivedAt, earlier.ReceivedAt = now, now.Add(-5*time.Second)
+		conv := accept(t, b.s, later, "u1")
+		accept(t, b.s, earlier, "u1")
+		in, ok, err := b.s.NextInbound(ctx, conv)
+		if err != nil || !ok || in.Text != "check in" {
+			t.Fatalf("next = %q %v %v, want the earlier message", in.Text, ok, err)
 		}
 	})
 }

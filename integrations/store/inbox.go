@@ -192,13 +192,15 @@ func (s *Store) ConversationByUser(ctx context.Context, channel domain.Channel, 
 	return c, true, nil
 }
 
-// NextInbound returns the oldest (lowest id) message of the conversation that no
-// committed turn has processed; ok is false when there is none.
+// NextInbound returns the message of the conversation that no committed turn has
+// processed and that the traveller sent first — by the platform's timestamp, then
+// by arrival — so that a message Meta redelivered late still comes before a later
+// one waiting beside it; ok is false when there is none.
 func (s *Store) NextInbound(ctx context.Context, conversationID int64) (in domain.Inbound, ok bool, err error) {
 	const op = "next inbound"
 	var rows []inboundRow
 	err = s.db.WithContext(ctx).Where("conversation_id = ? AND processed_at IS NULL", conversationID).
-		Order("id").Limit(1).Find(&rows).Error
+		Order("received_at, id").Limit(1).Find(&rows).Error
 	if err != nil {
 		return domain.Inbound{}, false, fmt.Errorf("%s: %w", op, err)
 	}

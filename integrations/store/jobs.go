@@ -243,13 +243,18 @@ func (w *processWorker) Work(ctx context.Context, job *river.Job[processArgs]) e
 	}
 }
 
-// pendingHead returns the id of the conversation's oldest pending inbound message,
-// 0 when none is pending.
+// pendingHead returns the id of the message NextInbound would return, 0 when none
+// is pending: a run that changed it made progress (messages arriving meanwhile
+// come after it and leave it alone).
 func (s *Store) pendingHead(ctx context.Context, conversationID int64) (int64, error) {
-	var head int64
+	var ids []int64
 	err := s.db.WithContext(ctx).Model(&inboundRow{}).
 		Where("conversation_id = ? AND processed_at IS NULL", conversationID).
-		Select("COALESCE(MIN(id), 0)").Scan(&head).Error
+		Order("received_at, id").Limit(1).Pluck("id", &ids).Error
+	var head int64
+	if len(ids) == 1 {
+		head = ids[0]
+	}
 	if err != nil {
 		return 0, fmt.Errorf("pending inbound of conversation %d: %w", conversationID, err)
 	}
