@@ -44,11 +44,15 @@ type ChannelEvent struct {
 // StatusUpdate is a delivery report for an outbound message.
 type StatusUpdate struct {
 	ChannelMessageID string // wamid or mid; empty for a watermark
-	Status           DeliveryStatus
-	At               time.Time // when the platform says it happened; the watermark for EventWatermark
-	ErrorCode        int
-	ErrorTitle       string
-	ErrorDetail      string
+	// OutboundID is our own id of the message when the platform echoes it
+	// (WhatsApp biz_opaque_callback_data): it finds the message even before its
+	// platform id is recorded.
+	OutboundID  int64
+	Status      DeliveryStatus
+	At          time.Time // when the platform says it happened; the watermark for EventWatermark
+	ErrorCode   int
+	ErrorTitle  string
+	ErrorDetail string
 }
 
 // Category is a kind of proactive message a traveller can opt out of.

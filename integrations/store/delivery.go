@@ -251,9 +251,12 @@ func (s *Store) ApplyStatus(ctx context.Context, u domain.StatusUpdate) error {
 	if len(lower) == 0 {
 		return nil
 	}
-	err := s.db.WithContext(ctx).Exec(`UPDATE outbound_messages SET status = ?, error_code = ?, error = ?, updated_at = ?
-		WHERE channel_message_id = ? AND status IN ?`,
-		string(u.Status), u.ErrorCode, errorText(u), s.now(), u.ChannelMessageID, lower).Error
+	// A status may overtake our own record of the send: our id, echoed by the
+	// platform, still finds the message, and the platform id is recorded with it.
+	err := s.db.WithContext(ctx).Exec(`UPDATE outbound_messages SET status = ?, error_code = ?, error = ?, updated_at = ?,
+		channel_message_id = ?
+		WHERE (channel_message_id = ? OR (id = ? AND channel_message_id = '')) AND status IN ?`,
+		string(u.Status), u.ErrorCode, errorText(u), s.now(), u.ChannelMessageID, u.ChannelMessageID, u.OutboundID, lower).Error
 	if err != nil {
 		return fmt.Errorf("apply status %s: %w", u.Status, err)
 	}

@@ -372,3 +372,22 @@ func TestLateRedeliveryIsProcessedInTheTravellersOrder(t *testing.T) {
 		}
 	})
 }
+
+// TestStatusThatOvertakesTheSendIsKept: Meta's "delivered" can arrive before our
+// own record of the send; our id echoed in the status finds the message.
+func TestStatusThatOvertakesTheSendIsKept(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		b := setup(t, db, Options{})
+		ctx := t.Context()
+		conv, out := queuedTurn(t, b.s, "u1", 1)
+		if err := b.s.ApplyStatus(ctx, domain.StatusUpdate{ChannelMessageID: "wamid.E", OutboundID: out[0].ID, Status: domain.StatusDelivered}); err != nil {
+			t.Fatal(err)
+		}
+		b.s.MarkSent(ctx, out[0].ID, "wamid.E")
+		got, _ := b.s.OutboundAfter(ctx, conv, 0, 10)
+		if got[0].Status != domain.StatusDelivered || got[0].ChannelMessageID != "wamid.E" {
+			t.Fatalf("status %s id %q", got[0].Status, got[0].ChannelMessageID)
+		}
+	})
+}

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/skybridge/skybridge/domain"
 )
@@ -201,6 +203,9 @@ func parseStatus(raw json.RawMessage) domain.ChannelEvent {
 	ev := domain.ChannelEvent{
 		Kind:   domain.EventStatus,
 		Status: domain.StatusUpdate{ChannelMessageID: s.ID, Status: st, At: s.Timestamp.Time},
+	}
+	if ref, ok := strings.CutPrefix(s.CallbackData, callbackPrefix); ok {
+		ev.Status.OutboundID, _ = strconv.ParseInt(ref, 10, 64)
 	}
 	ev.UserID, ev.AltUserID = s.RecipientID, s.RecipientUserID
 	if ev.UserID == "" {

@@ -83,6 +83,9 @@ func Render(to domain.Recipient, m domain.Outbound, mode domain.SendMode, opt Re
 	out := make([][]byte, 0, len(reqs))
 	for _, r := range reqs {
 		r.MessagingProduct, r.RecipientType, r.To, r.Recipient = "whatsapp", "individual", addr.to, addr.recipient
+		if m.ID != 0 {
+			r.CallbackData = callbackPrefix + strconv.FormatInt(m.ID, 10)
+		}
 		b, err := marshal(r)
 		if err != nil {
 			return nil, fmt.Errorf("render whatsapp message: %w", err)
@@ -93,6 +96,9 @@ func Render(to domain.Recipient, m domain.Outbound, mode domain.SendMode, opt Re
 }
 
 type addressee struct{ to, recipient string }
+
+// callbackPrefix marks our outbound ids in biz_opaque_callback_data.
+const callbackPrefix = "skybridge:"
 
 // address picks the recipient field: "to" with a leading "+" for a phone number
 // (without it WhatsApp would prepend the business number's country code), else

@@ -3,16 +3,18 @@ package whatsapp
 // Wire types of the Cloud API send request (POST /{version}/{phone-number-id}/messages).
 
 type sendRequest struct {
-	MessagingProduct string           `json:"messaging_product"`
-	RecipientType    string           `json:"recipient_type"`
-	To               string           `json:"to,omitempty"`
-	Recipient        string           `json:"recipient,omitempty"` // BSUID, when no phone number is known
-	Type             string           `json:"type"`
-	Text             *sendText        `json:"text,omitempty"`
-	Interactive      *sendInteractive `json:"interactive,omitempty"`
-	Image            *sendMedia       `json:"image,omitempty"`
-	Document         *sendMedia       `json:"document,omitempty"`
-	Template         *sendTemplate    `json:"template,omitempty"`
+	MessagingProduct string `json:"messaging_product"`
+	RecipientType    string `json:"recipient_type"`
+	To               string `json:"to,omitempty"`
+	Recipient        string `json:"recipient,omitempty"` // BSUID, when no phone number is known
+	// CallbackData is echoed in the message's status webhooks: our outbound id.
+	CallbackData string           `json:"biz_opaque_callback_data,omitempty"`
+	Type         string           `json:"type"`
+	Text         *sendText        `json:"text,omitempty"`
+	Interactive  *sendInteractive `json:"interactive,omitempty"`
+	Image        *sendMedia       `json:"image,omitempty"`
+	Document     *sendMedia       `json:"document,omitempty"`
+	Template     *sendTemplate    `json:"template,omitempty"`
 }
 
 type sendText struct {

@@ -84,6 +84,7 @@ type wireStatus struct {
 	Timestamp       unixTime    `json:"timestamp"`
 	RecipientID     string      `json:"recipient_id"`      // phone digits
 	RecipientUserID string      `json:"recipient_user_id"` // BSUID
+	CallbackData    string      `json:"biz_opaque_callback_data"`
 	Errors          []wireError `json:"errors"`
 }
 
