@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/skybridge/skybridge/domain"
+	"github.com/skybridge/skybridge/integrations/graphapi"
 )
 
 // Defaults for Config.
@@ -116,7 +117,7 @@ func (c *Client) SenderAction(ctx context.Context, psid, action string) error {
 	if psid == "" {
 		return errors.New("messenger sender action: no recipient")
 	}
-	body, err := marshal(sendRequest{Recipient: recipient{psid}, SenderAction: action})
+	body, err := graphapi.Marshal(sendRequest{Recipient: recipient{psid}, SenderAction: action})
 	if err != nil {
 		return fmt.Errorf("messenger sender action: %w", err)
 	}

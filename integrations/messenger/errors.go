@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/skybridge/skybridge/integrations/graphapi"
+
 	"github.com/skybridge/skybridge/domain"
 )
 
@@ -78,26 +80,7 @@ func classify(status int, h http.Header, body []byte, now time.Time) *domain.Sen
 		se.WindowClosed = true
 	case retryable[se.Code], status >= 500, status == http.StatusTooManyRequests:
 		se.Retryable = true
-		se.RetryAfter = retryAfter(h.Get("Retry-After"), now)
+		se.RetryAfter = graphapi.RetryAfter(h.Get("Retry-After"), now)
 	}
 	return se
-}
-
-// retryAfter reads a Retry-After header: seconds or an HTTP date. Zero when absent
-// or unreadable.
-func retryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if s, err := strconv.Atoi(v); err == nil {
-		if s < 0 {
-			return 0
-		}
-		return time.Duration(s) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now).Round(time.Second)
-	}
-	return 0
 }

@@ -1,14 +1,14 @@
 package messenger
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/skybridge/skybridge/integrations/graphapi"
 
 	"github.com/skybridge/skybridge/domain"
 )
@@ -51,7 +51,7 @@ func Render(to domain.Recipient, m domain.Outbound, mode domain.SendMode, public
 	}
 	out := make([][]byte, 0, len(reqs))
 	for _, r := range reqs {
-		b, err := marshal(r)
+		b, err := graphapi.Marshal(r)
 		if err != nil {
 			return nil, fmt.Errorf("render messenger message: %w", err)
 		}
@@ -418,15 +418,3 @@ func renderTemplate(t domain.TemplateRef, fallback domain.Lang) (*outMessage, er
 
 // oneLine collapses runs of white space, newlines included: titles are one line.
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
-
-// marshal encodes without HTML escaping, so that "&" and "<" in travellers' text
-// reach Meta (and the golden files) as typed.
-func marshal(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimRight(buf.Bytes(), "\n"), nil
-}

@@ -4,9 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/skybridge/skybridge/integrations/graphapi"
 
 	"github.com/skybridge/skybridge/domain"
 )
@@ -60,29 +61,10 @@ func classify(status int, h http.Header, body []byte, now time.Time) *domain.Sen
 		se.Retryable = true
 	}
 	if se.Retryable {
-		se.RetryAfter = retryAfter(h.Get("Retry-After"), now)
+		se.RetryAfter = graphapi.RetryAfter(h.Get("Retry-After"), now)
 		if se.Code == CodePairRateLimit && se.RetryAfter < pairRateWait {
 			se.RetryAfter = pairRateWait
 		}
 	}
 	return se
-}
-
-// retryAfter reads a Retry-After header: seconds or an HTTP date. Zero when absent
-// or unreadable.
-func retryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if s, err := strconv.Atoi(v); err == nil {
-		if s < 0 {
-			return 0
-		}
-		return time.Duration(s) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now).Round(time.Second)
-	}
-	return 0
 }

@@ -1,14 +1,14 @@
 package whatsapp
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/skybridge/skybridge/integrations/graphapi"
 
 	"github.com/skybridge/skybridge/domain"
 )
@@ -86,7 +86,7 @@ func Render(to domain.Recipient, m domain.Outbound, mode domain.SendMode, opt Re
 		if m.ID != 0 {
 			r.CallbackData = callbackPrefix + strconv.FormatInt(m.ID, 10)
 		}
-		b, err := marshal(r)
+		b, err := graphapi.Marshal(r)
 		if err != nil {
 			return nil, fmt.Errorf("render whatsapp message: %w", err)
 		}
@@ -358,16 +358,4 @@ func renderTemplate(t domain.TemplateRef) (sendRequest, error) {
 // anyway: doing it first keeps limits and uniqueness checks true on the wire.
 func clean(s string) string {
 	return strings.TrimSpace(strings.ToValidUTF8(s, "\uFFFD"))
-}
-
-// marshal encodes without HTML escaping, so that "&" and "<" in a traveller-facing
-// text go out as written.
-func marshal(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimRight(buf.Bytes(), "\n"), nil
 }
