@@ -7,7 +7,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -112,6 +111,3 @@ func Each(t *testing.T, fn func(t *testing.T, db *database.DB)) {
 		})
 	}
 }
-
-// Name is a helper for messages.
-func Name(db *database.DB) string { return fmt.Sprintf("%s%s", db.Dialect, db.Schema) }
