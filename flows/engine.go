@@ -587,7 +587,7 @@ func (e *Engine) optOut(t *Turn) bool {
 				return true
 			}
 		}
-		for _, w := range (&Turn{Content: t.Content, Lang: domain.DefaultLang}).Words(key) {
+		for _, w := range t.Content.words(domain.DefaultLang, key) {
 			if msg == w {
 				return true
 			}

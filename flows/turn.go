@@ -134,9 +134,12 @@ func (t *Turn) said() int { return len(t.out) }
 
 // Words returns the comma-separated word list stored under a catalogue key, folded
 // for comparison (e.g. "words.all" = "all,everyone,both").
-func (t *Turn) Words(key string) []string {
+func (t *Turn) Words(key string) []string { return t.Content.words(t.Lang, key) }
+
+// words is the folded word list of a catalogue key in a language.
+func (c Content) words(lang domain.Lang, key string) []string {
 	var out []string
-	for _, w := range strings.Split(t.T(key), ",") {
+	for _, w := range strings.Split(c.Text(lang, key, nil), ",") {
 		if w = fold(w); w != "" {
 			out = append(out, w)
 		}
