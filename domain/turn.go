@@ -18,7 +18,11 @@ type Turn struct {
 	// (at least one) for that key.
 	LookupFailureKey string
 	LookupFailures   int
-	At               time.Time
+	// Linked names the booking the traveller proved they hold in this turn
+	// (reference and surname matched): flight updates for it reach this
+	// conversation.
+	Linked RecordLocator
+	At     time.Time
 }
 
 // Transition is one accepted state change, kept for audit and analytics.

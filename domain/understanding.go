@@ -16,6 +16,9 @@ const (
 	IntentNo             Intent = "no"
 	IntentGreeting       Intent = "greeting"
 	IntentThanks         Intent = "thanks"
+	// IntentResume comes from the "continue where I was" button of a push that
+	// met the traveller in the middle of a flow.
+	IntentResume Intent = "resume"
 )
 
 // EntityType is the kind of a value found in a message.

@@ -226,6 +226,7 @@ func lookupBooking(ctx context.Context, t *Turn) (Event, error) {
 			return "lookup_unavailable", nil
 		}
 		t.Slots.Locator, t.Slots.Surname = string(b.Locator), p.surname
+		t.linked = b.Locator
 		t.Slots.PendingLocators, t.Slots.PendingSurnames = nil, nil
 		return afterLookup(t), nil
 	}

@@ -36,6 +36,8 @@ type Rules struct {
 	// Templates are the approved templates used where a channel's policy forbids
 	// free-form messages.
 	Templates []TemplateRule `json:"templates,omitempty"`
+	// Notify are the rules of proactive flight updates; nil means the defaults.
+	Notify *domain.NotifyRules `json:"notify,omitempty"`
 }
 
 //go:embed content/*.json
@@ -125,6 +127,11 @@ func (c Content) Validate(langs []domain.Lang) []Problem {
 	r := c.Rules
 	if r.MaxLookupFailures < 1 || r.LookupWindowMinutes < 1 {
 		out = append(out, Problem{Key: "rules.lookup", Message: "look-up limits must be positive"})
+	}
+	if r.Notify != nil {
+		for _, p := range r.Notify.Validate() {
+			out = append(out, Problem{Key: "rules.notify", Message: p})
+		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
 	return out

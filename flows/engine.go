@@ -161,6 +161,7 @@ func (e *Engine) Turn(ctx context.Context, conv domain.Conversation, in domain.I
 		Outbound:     t.out,
 		Passes:       t.passes,
 		Preferences:  t.preferences,
+		Linked:       t.linked,
 		At:           now,
 	}
 	if t.lookupFailures > 0 {
@@ -209,6 +210,14 @@ func (e *Engine) run(ctx context.Context, t *Turn) {
 		}
 	case domain.IntentHelp:
 		t.Say(helpKey(t.Conv.Flow))
+		e.reprompt(ctx, t)
+		return
+	case domain.IntentResume:
+		if t.Conv.Flow == "" || t.Conv.Flow == "handoff" {
+			t.Say("resume.nothing")
+			t.menu()
+			return
+		}
 		e.reprompt(ctx, t)
 		return
 	}

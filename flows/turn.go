@@ -92,6 +92,7 @@ type Turn struct {
 	passes         []domain.BoardingPass // newly issued, to be stored
 	passesToSend   []domain.BoardingPass // new or re-sent, to be shown
 	lookupFailures int
+	linked         domain.RecordLocator
 	preferences    []domain.PreferenceUpdate
 	transitions    []domain.Transition
 }
