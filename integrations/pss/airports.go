@@ -93,3 +93,12 @@ func airportOrZone(code, zone string) domain.Airport {
 	}
 	return domain.Airport{Code: domain.AirportCode(code), Name: code, City: code, Location: loc}
 }
+
+// AirportZone returns the time zone of a known airport, nil for an unknown code: the
+// lookup flight-status adapters need to date a flight at its origin.
+func AirportZone(code domain.AirportCode) *time.Location {
+	if a, ok := Airport(code); ok {
+		return a.Location
+	}
+	return nil
+}

@@ -156,23 +156,11 @@ func (d *Demo) loadBooking(tx *gorm.DB, loc domain.RecordLocator) (domain.Bookin
 		return domain.Booking{}, 0, domain.Errorf(domain.NotFound, "find booking", "no booking %s", loc)
 	}
 	br := brs[0]
-	wa, err := d.sealer.Open(br.WhatsAppSealed)
+	c, err := d.contactOf(br.WhatsAppSealed, br.EmailSealed, br.MessengerID, br.Lang)
 	if err != nil {
 		return domain.Booking{}, 0, err
 	}
-	email, err := d.sealer.Open(br.EmailSealed)
-	if err != nil {
-		return domain.Booking{}, 0, err
-	}
-	b := domain.Booking{
-		Locator: domain.RecordLocator(br.Locator),
-		Contact: domain.Contact{
-			WhatsApp:  domain.Secret(wa),
-			Messenger: br.MessengerID,
-			Email:     domain.Secret(email),
-			Lang:      domain.Lang(br.Lang),
-		},
-	}
+	b := domain.Booking{Locator: domain.RecordLocator(br.Locator), Contact: c}
 
 	var pax []passengerRow
 	if err := tx.Where("booking_id = ?", br.ID).Order("pos").Find(&pax).Error; err != nil {

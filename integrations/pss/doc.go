@@ -2,7 +2,10 @@
 // seat maps and check-in kept in the application's own database (the pss_ tables),
 // so that a newcomer can try every flow without an airline's passenger service system.
 //
-// Demo implements domain.BookingSystem. Import loads a JSON document (described by
+// Demo implements domain.BookingSystem and domain.Manifest (who is booked on a
+// flight and how to reach them, read a page at a time in three queries through
+// pss_segments_by_flight, for flight-status notifications). AirportZone dates
+// flights for the flight-status adapters. Import loads a JSON document (described by
 // import.schema.json and IMPORT.md) with an airline, its flights and seat layouts and
 // its bookings; it validates everything first and writes all or nothing. demo.json is
 // such a document for the fictional Skybridge Air (SB): loaded with LoadDemoIfEmpty,
