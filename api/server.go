@@ -61,21 +61,28 @@ type Config struct {
 	// PollInterval bounds how long a web chat stream waits before looking at the
 	// database again (wake-ups from this instance come at once; this covers others).
 	PollInterval time.Duration
+	// Tokens authenticates the bearer tokens of machine clients.
+	Tokens Tokens
+	// FlightStatus ingests statuses pushed to POST /api/v1/flight-status by
+	// tokens of role ops or admin. Nil (or no Tokens): the route answers 404.
+	FlightStatus FlightStatus
 }
 
 // Server is the HTTP edge.
 type Server struct {
-	store       Store
-	renderer    Renderer
-	log         *slog.Logger
-	ready       Readiness
-	now         func() time.Time
-	poll        time.Duration
-	limiter     *limiter
-	sessions    *limiter
-	sessionKeys [][]byte
-	webhooks    WebhookStore
-	channels    map[domain.Channel]Channel
+	store        Store
+	renderer     Renderer
+	log          *slog.Logger
+	ready        Readiness
+	now          func() time.Time
+	poll         time.Duration
+	limiter      *limiter
+	sessions     *limiter
+	sessionKeys  [][]byte
+	webhooks     WebhookStore
+	channels     map[domain.Channel]Channel
+	tokens       Tokens
+	flightStatus FlightStatus
 }
 
 // New builds the gin handler.
@@ -100,7 +107,8 @@ func New(c Config) http.Handler {
 	s := &Server{store: c.Store, renderer: c.Renderer, log: c.Log, ready: c.Ready, now: c.Now,
 		poll: c.PollInterval, limiter: newLimiter(30, time.Minute, c.Now),
 		webhooks: c.Webhooks, channels: c.Channels, sessionKeys: c.SessionKeys,
-		sessions: newLimiter(c.SessionsPerHour, time.Hour, c.Now)}
+		sessions: newLimiter(c.SessionsPerHour, time.Hour, c.Now),
+		tokens:   c.Tokens, flightStatus: c.FlightStatus}
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.Use(s.recover(), securityHeaders())
@@ -121,6 +129,14 @@ func New(c Config) http.Handler {
 	r.GET("/passes/:file", s.pass)
 	r.GET("/webhooks/:channel", s.verifyWebhook)
 	r.POST("/webhooks/:channel", s.receiveWebhook)
+
+	if c.FlightStatus != nil && c.Tokens == nil {
+		s.log.Warn("flight status push disabled: no token store to authenticate it")
+	}
+	if c.FlightStatus != nil && c.Tokens != nil {
+		v1 := r.Group("/api/v1")
+		v1.POST("/flight-status", s.requireRole(domain.RoleOps, domain.RoleAdmin), s.pushFlightStatus)
+	}
 	r.NoRoute(func(c *gin.Context) { c.JSON(http.StatusNotFound, gin.H{"error": "not found"}) })
 	r.NoMethod(func(c *gin.Context) { c.JSON(http.StatusMethodNotAllowed, gin.H{"error": "method not allowed"}) })
 	r.HandleMethodNotAllowed = true

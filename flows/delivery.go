@@ -21,7 +21,15 @@ type DeliveryStore interface {
 	OptedOut(ctx context.Context, ch domain.Channel, userID string, c domain.Category) (bool, error)
 	ClaimDelivery(ctx context.Context, conversationID int64, until time.Time) (bool, error)
 	ReleaseDelivery(ctx context.Context, conversationID int64) error
+	// ReachOutsideWindow counts a traveller against the WhatsApp messaging tier
+	// (unique travellers reached outside the service window per moving 24 hours):
+	// true when they were counted already or fit under limit (0: no limit).
+	ReachOutsideWindow(ctx context.Context, ch domain.Channel, userID string, limit int) (bool, error)
 }
+
+// tierRetry is how long a message waits when the messaging tier is used up
+// before it is tried again (the tier is a moving 24-hour window).
+const tierRetry = 15 * time.Minute
 
 // deliveryLease bounds how long one worker may hold a conversation's delivery
 // before another may take over (it died, or hangs on the platform).
@@ -47,6 +55,15 @@ type Deliverer struct {
 	engine  *Engine
 	now     func() time.Time
 	log     *slog.Logger
+	// Lease bounds how long one worker holds a conversation's delivery; another
+	// takes over after it (the holder died). It must exceed the job timeout, after
+	// which a live holder has stopped. Default 2 minutes.
+	Lease time.Duration
+	// WhatsAppTier is the business's WhatsApp messaging limit: unique travellers
+	// reached outside the customer-service window per moving 24 hours; 0 means no
+	// limit. Beyond it, template messages wait (urgent ones first: delivery jobs
+	// carry the notification's priority).
+	WhatsAppTier int
 }
 
 // NewDeliverer builds a deliverer. The engine provides the content (templates) of
@@ -68,7 +85,11 @@ func NewDeliverer(store DeliveryStore, senders map[domain.Channel]Sender, engine
 // traveller's messages holds; permanent failures are recorded and delivery goes on
 // with the next message.
 func (d *Deliverer) Deliver(ctx context.Context, conversationID int64) error {
-	ok, err := d.store.ClaimDelivery(ctx, conversationID, d.now().Add(deliveryLease))
+	lease := d.Lease
+	if lease <= 0 {
+		lease = deliveryLease
+	}
+	ok, err := d.store.ClaimDelivery(ctx, conversationID, d.now().Add(lease))
 	if err != nil {
 		return fmt.Errorf("deliver conversation %d: %w", conversationID, err)
 	}
@@ -124,6 +145,11 @@ func (d *Deliverer) deliverPending(ctx context.Context, conversationID int64) (i
 			d.undelivered(ctx, conv, m, domain.StatusBlocked, 0, reason)
 			continue
 		}
+		if mode.Template != nil {
+			if err := d.reach(ctx, conv); err != nil {
+				return 0, err
+			}
+		}
 		mode.SkipParts = m.PartsSent
 		id, err := sender.Send(ctx, to, m, mode)
 		var partial *domain.PartialSend
@@ -137,6 +163,9 @@ func (d *Deliverer) deliverPending(ctx context.Context, conversationID int64) (i
 			// The platform says the window is closed (our clock and theirs may
 			// disagree): fall back to the template if there is one.
 			if tpl := content.template(conv.Channel, purposeOf(m), conv.Lang, m.Params); tpl != nil {
+				if err := d.reach(ctx, conv); err != nil {
+					return 0, err
+				}
 				mode.Template = tpl
 				id, err = sender.Send(ctx, to, m, mode)
 			}
@@ -155,6 +184,23 @@ func (d *Deliverer) deliverPending(ctx context.Context, conversationID int64) (i
 		d.undelivered(ctx, conv, m, domain.StatusFailed, se.Code, se.Message)
 	}
 	return len(msgs), nil
+}
+
+// reach counts a template message against the WhatsApp messaging tier; when the
+// tier is used up the conversation's messages wait (domain.Snooze) in order.
+func (d *Deliverer) reach(ctx context.Context, conv domain.Conversation) error {
+	if conv.Channel != domain.WhatsApp || d.WhatsAppTier <= 0 {
+		return nil
+	}
+	ok, err := d.store.ReachOutsideWindow(ctx, conv.Channel, conv.UserID, d.WhatsAppTier)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		d.log.Warn("WhatsApp messaging tier reached: message waits", "conversation", conv.ID, "tier", d.WhatsAppTier)
+		return &domain.Snooze{At: d.now().Add(tierRetry), Reason: "WhatsApp messaging tier reached"}
+	}
+	return nil
 }
 
 func (d *Deliverer) undelivered(ctx context.Context, conv domain.Conversation, m domain.Outbound, st domain.DeliveryStatus, code int, reason string) {

@@ -20,6 +20,7 @@ type deliveryFake struct {
 	reason   map[int64]string
 	busy     bool
 	optedOut map[domain.Category]bool
+	reached  map[string]bool // travellers counted against the messaging tier
 }
 
 func (f *deliveryFake) Conversation(context.Context, int64) (domain.Conversation, error) {
@@ -54,6 +55,16 @@ func (f *deliveryFake) MarkPartsSent(_ context.Context, id int64, parts int) err
 		}
 	}
 	return nil
+}
+func (f *deliveryFake) ReachOutsideWindow(_ context.Context, _ domain.Channel, user string, limit int) (bool, error) {
+	if f.reached == nil {
+		f.reached = map[string]bool{}
+	}
+	if f.reached[user] || limit <= 0 || len(f.reached) < limit {
+		f.reached[user] = true
+		return true, nil
+	}
+	return false, nil
 }
 func (f *deliveryFake) ReleaseDelivery(context.Context, int64) error { return nil }
 func (f *deliveryFake) MarkSent(_ context.Context, id int64, ch string) error {
@@ -308,5 +319,40 @@ func TestRetryDoesNotRepeatPartsAlreadySent(t *testing.T) {
 	}
 	if len(skips) != 2 || skips[0] != 0 || skips[1] != 1 {
 		t.Fatalf("skips %v: the retry must skip the part already sent", skips)
+	}
+}
+
+func TestWhatsAppTierHoldsTemplatesBeyondTheLimit(t *testing.T) {
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	sends := 0
+	ok := senderFunc(func(context.Context, domain.Recipient, domain.Outbound, domain.SendMode) (string, error) {
+		sends++
+		return "wamid.x", nil
+	})
+	// Outside the window, the tier of 2 already used by two other travellers.
+	f := newDeliveryFake(t, now.Add(-30*time.Hour), "flight_delay")
+	f.reached = map[string]bool{"31600000001": true, "31600000002": true}
+	d := deliverer(t, f, ok, now)
+	d.WhatsAppTier = 2
+	err := d.Deliver(context.Background(), 7)
+	var snooze *domain.Snooze
+	if !errors.As(err, &snooze) || !snooze.At.Equal(now.Add(tierRetry)) {
+		t.Fatalf("err = %v, want a snooze until %v", err, now.Add(tierRetry))
+	}
+	if sends != 0 || len(f.final) != 0 {
+		t.Fatalf("the message must wait, queued: sends %d final %v", sends, f.final)
+	}
+	// Inside the window the tier does not apply.
+	f.conv.LastInboundAt = now.Add(-time.Hour)
+	if err := d.Deliver(context.Background(), 7); err != nil || sends != 1 {
+		t.Fatalf("inside the window: err %v sends %d", err, sends)
+	}
+	// A traveller already counted in the last 24 h is reached again.
+	f2 := newDeliveryFake(t, now.Add(-30*time.Hour), "flight_delay")
+	f2.reached = map[string]bool{"31600000001": true, f2.conv.UserID: true}
+	d2 := deliverer(t, f2, ok, now)
+	d2.WhatsAppTier = 2
+	if err := d2.Deliver(context.Background(), 7); err != nil || sends != 2 {
+		t.Fatalf("counted traveller: err %v sends %d", err, sends)
 	}
 }

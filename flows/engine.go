@@ -542,6 +542,11 @@ func (t *Turn) endFlow(reason string) {
 	*t.Slots = Slots{}
 }
 
+// Content returns a published content version, 0 for the newest.
+func (e *Engine) Content(ctx context.Context, version int) (Content, error) {
+	return e.contentFor(ctx, version)
+}
+
 // contentFor returns the pinned content version, or the newest for a conversation
 // that has none pinned yet.
 func (e *Engine) contentFor(ctx context.Context, version int) (Content, error) {

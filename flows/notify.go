@@ -10,49 +10,28 @@ import (
 	"github.com/skybridge/skybridge/domain"
 )
 
-// NotificationStatus is what became of one passenger's notification.
-type NotificationStatus string
+// NotificationStatus is what became of one passenger's notification
+// (domain.NotificationStatus).
+type NotificationStatus = domain.NotificationStatus
 
 // Notification statuses.
 const (
-	NoticeQueued      NotificationStatus = "queued"      // a message is on its way
-	NoticeOptedOut    NotificationStatus = "opted_out"   // the traveller stopped flight updates
-	NoticeUnreachable NotificationStatus = "unreachable" // no channel reaches the booking
-	NoticeAgent       NotificationStatus = "agent"       // a person owns the conversation: for them to tell
+	NoticeQueued      = domain.NoticeQueued
+	NoticeOptedOut    = domain.NoticeOptedOut
+	NoticeUnreachable = domain.NoticeUnreachable
+	NoticeAgent       = domain.NoticeAgent
 )
 
-// PassengerNotice is one passenger's notification of one event. Key is unique:
-// (passenger, flight, kind, version).
-type PassengerNotice struct {
-	Key         string
-	PassengerID int64
-	Locator     domain.RecordLocator
-	Status      NotificationStatus
-}
+// PassengerNotice is one passenger's notification of one event (domain.PassengerNotice).
+type PassengerNotice = domain.PassengerNotice
 
-// NotificationSend is one message to one conversation about one event, for the
-// passengers it names.
-type NotificationSend struct {
-	// ConversationID is the conversation to write in; 0 means the conversation of
-	// (Channel, UserID), created (in Lang) if there is none.
-	ConversationID int64
-	Channel        domain.Channel
-	UserID         string
-	Lang           domain.Lang
-	Passengers     []PassengerNotice
-	Messages       []domain.Outbound
-}
+// NotificationSend is one message to one conversation about one event
+// (domain.NotificationSend).
+type NotificationSend = domain.NotificationSend
 
-// NotificationBatch is what one page of a fan-out queues, in one transaction.
-type NotificationBatch struct {
-	EventID int64
-	// Priority orders delivery when there is more to send than the channels allow:
-	// 1 first (cancellations, diversions), 4 last.
-	Priority int
-	Sends    []NotificationSend
-	// Skipped are the passengers no message goes to, with why.
-	Skipped []PassengerNotice
-}
+// NotificationBatch is what one page of a fan-out queues, in one transaction
+// (domain.NotificationBatch).
+type NotificationBatch = domain.NotificationBatch
 
 // NotifyStore is what fan-out needs from persistence.
 type NotifyStore interface {
@@ -160,7 +139,8 @@ func (n *Notifier) FanOut(ctx context.Context, eventID int64) (FanOutResult, err
 		res.Skipped = "the flight has left"
 		return res, nil
 	}
-	latest, err := n.engine.contentFor(ctx, 0)
+	cc := &contentCache{e: n.engine, byVersion: map[int]Content{}}
+	latest, err := cc.get(ctx, 0)
 	if err != nil {
 		return res, err
 	}
@@ -189,7 +169,7 @@ func (n *Notifier) FanOut(ctx context.Context, eventID int64) (FanOutResult, err
 			break
 		}
 		after = groups[len(groups)-1].BookingID
-		batch, err := n.page(ctx, ev, flight, rules, groups, prio, &res)
+		batch, err := n.page(ctx, cc, ev, flight, rules, groups, prio, &res)
 		if err != nil {
 			return res, err
 		}
@@ -231,7 +211,7 @@ type recipient struct {
 func (r recipient) key() string { return string(r.channel) + ":" + r.userID }
 
 // page builds the batch of one page of bookings.
-func (n *Notifier) page(ctx context.Context, ev domain.FlightEvent, flight domain.Flight, rules domain.NotifyRules,
+func (n *Notifier) page(ctx context.Context, cc *contentCache, ev domain.FlightEvent, flight domain.Flight, rules domain.NotifyRules,
 	groups []domain.TravellerGroup, prio int, res *FanOutResult) (NotificationBatch, error) {
 	batch := NotificationBatch{EventID: ev.ID, Priority: prio}
 	locs := make([]domain.RecordLocator, len(groups))
@@ -314,17 +294,18 @@ func (n *Notifier) page(ctx context.Context, ev domain.FlightEvent, flight domai
 				sends[k] = s
 				order = append(order, k)
 			}
-			msg, err := n.message(ctx, ev, flight, rules, r.conv, s.Lang, g)
+			c, err := cc.get(ctx, r.conv.ContentVersion)
 			if err != nil {
 				return batch, err
 			}
+			msg := message(c, ev, flight, rules, r.conv, s.Lang, g)
 			if len(s.Messages) == 0 {
 				s.Messages = []domain.Outbound{msg}
 			} else {
 				// Two bookings on the flight reach the same person: one message
 				// naming everyone.
 				s.Messages[0].Params["names"] += ", " + msg.Params["names"]
-				s.Messages[0].Text, s.Messages[0].Params = n.mergeText(ctx, ev, flight, rules, r.conv, s.Lang, s.Messages[0].Params)
+				s.Messages[0].Text = eventText(c, ev, flight, s.Lang, s.Messages[0].Params)
 			}
 		}
 		for i := range notices {
@@ -363,70 +344,37 @@ func noticeKey(passengerID int64, ev domain.FlightEvent) string {
 	return fmt.Sprintf("pax:%d/%s/%s/%d", passengerID, ev.Key, ev.Kind, ev.Version)
 }
 
+// contentCache holds the content versions one fan-out uses; 0 is the newest.
+type contentCache struct {
+	e         *Engine
+	byVersion map[int]Content
+}
+
+func (cc *contentCache) get(ctx context.Context, version int) (Content, error) {
+	if c, ok := cc.byVersion[version]; ok {
+		return c, nil
+	}
+	c, err := cc.e.contentFor(ctx, version)
+	if err != nil && version != 0 {
+		// A pinned version that cannot be read: the newest will do for a push.
+		return cc.get(ctx, 0)
+	}
+	if err != nil {
+		return c, err
+	}
+	cc.byVersion[version] = c
+	return c, nil
+}
+
 // message renders the notification of one booking for one conversation.
-func (n *Notifier) message(ctx context.Context, ev domain.FlightEvent, flight domain.Flight, rules domain.NotifyRules,
-	conv domain.Conversation, lang domain.Lang, g domain.TravellerGroup) (domain.Outbound, error) {
+func message(c Content, ev domain.FlightEvent, flight domain.Flight, rules domain.NotifyRules,
+	conv domain.Conversation, lang domain.Lang, g domain.TravellerGroup) domain.Outbound {
 	names := make([]string, 0, len(g.Passengers))
 	for _, p := range g.Passengers {
 		names = append(names, p.Name.String())
 	}
 	params := map[string]string{"names": strings.Join(names, ", "), "locator": string(g.Locator)}
-	text, params := n.mergeText(ctx, ev, flight, rules, conv, lang, params)
-	return n.outbound(ctx, ev, rules, conv, lang, text, params)
-}
-
-// mergeText renders the text of an event with the flight's details added to params.
-func (n *Notifier) mergeText(ctx context.Context, ev domain.FlightEvent, flight domain.Flight, rules domain.NotifyRules,
-	conv domain.Conversation, lang domain.Lang, params map[string]string) (string, map[string]string) {
-	c, err := n.engine.contentFor(ctx, conv.ContentVersion)
-	if err != nil {
-		c, _ = n.engine.contentFor(ctx, 0)
-	}
-	t := &Turn{Content: c, Lang: lang}
-	st := ev.Status
-	dep := st.Departure()
-	if dep.IsZero() {
-		dep = flight.Departure
-	}
-	params["flight"] = ev.Key.Flight.String()
-	params["from"] = flight.Origin.City
-	params["to"] = flight.Destination.City
-	params["date"] = t.FormatDate(flight.Departure.In(zone(flight.Origin.Location)))
-	params["time"] = dep.In(zone(flight.Origin.Location)).Format("15:04")
-	params["scheduled"] = flight.Departure.In(zone(flight.Origin.Location)).Format("15:04")
-	params["gate"] = orDash(st.DepartureGate)
-	params["terminal"] = orDash(st.DepartureTerminal)
-	params["belt"] = orDash(st.BaggageBelt)
-	params["airport"] = flight.Origin.Name
-	params["diverted_to"] = string(st.DivertedTo)
-	params["reason"] = st.Reason
-	if ev.Kind == domain.EventArrived && !st.Arrival().IsZero() {
-		params["time"] = st.Arrival().In(zone(flight.Destination.Location)).Format("15:04")
-		params["airport"] = flight.Destination.Name
-	}
-	key := "push." + string(ev.Kind)
-	if ev.Kind == domain.EventArrived && st.BaggageBelt == "" {
-		key = "push.arrived_no_belt"
-	}
-	args := []string{}
-	for _, k := range messageKeys[key] {
-		args = append(args, k, params[k])
-	}
-	text := t.T(key, args...)
-	if st.Reason != "" && (ev.Kind == domain.EventDelay || ev.Kind == domain.EventCancelled || ev.Kind == domain.EventDiverted) {
-		text += "\n" + t.T("push.reason", "reason", st.Reason)
-	}
-	return text, params
-}
-
-func (n *Notifier) outbound(ctx context.Context, ev domain.FlightEvent, rules domain.NotifyRules, conv domain.Conversation,
-	lang domain.Lang, text string, params map[string]string) (domain.Outbound, error) {
-	c, err := n.engine.contentFor(ctx, conv.ContentVersion)
-	if err != nil {
-		if c, err = n.engine.contentFor(ctx, 0); err != nil {
-			return domain.Outbound{}, err
-		}
-	}
+	text := eventText(c, ev, flight, lang, params)
 	t := &Turn{Content: c, Lang: lang}
 	var choices []domain.Choice
 	switch ev.Kind {
@@ -449,7 +397,48 @@ func (n *Notifier) outbound(ctx context.Context, ev domain.FlightEvent, rules do
 	if len(choices) > 0 {
 		m.Kind, m.Choices = domain.OutChoices, choices
 	}
-	return m, nil
+	return m
+}
+
+// eventText renders the text of an event, adding the flight's details to params
+// (they also fill the approved template outside the service window).
+func eventText(c Content, ev domain.FlightEvent, flight domain.Flight, lang domain.Lang, params map[string]string) string {
+	t := &Turn{Content: c, Lang: lang}
+	st := ev.Status
+	dep := st.Departure()
+	if dep.IsZero() {
+		dep = flight.Departure
+	}
+	origin, dest := zone(flight.Origin.Location), zone(flight.Destination.Location)
+	params["flight"] = ev.Key.Flight.String()
+	params["from"] = flight.Origin.City
+	params["to"] = flight.Destination.City
+	params["date"] = t.FormatDate(flight.Departure.In(origin))
+	params["time"] = dep.In(origin).Format("15:04")
+	params["scheduled"] = flight.Departure.In(origin).Format("15:04")
+	params["gate"] = orDash(st.DepartureGate)
+	params["terminal"] = orDash(st.DepartureTerminal)
+	params["belt"] = orDash(st.BaggageBelt)
+	params["airport"] = flight.Origin.Name
+	params["diverted_to"] = orDash(string(st.DivertedTo))
+	params["reason"] = st.Reason
+	if ev.Kind == domain.EventArrived && !st.Arrival().IsZero() {
+		params["time"] = st.Arrival().In(dest).Format("15:04")
+		params["airport"] = flight.Destination.Name
+	}
+	key := "push." + string(ev.Kind)
+	if ev.Kind == domain.EventArrived && st.BaggageBelt == "" {
+		key = "push.arrived_no_belt"
+	}
+	args := make([]string, 0, 2*len(messageKeys[key]))
+	for _, k := range messageKeys[key] {
+		args = append(args, k, params[k])
+	}
+	text := t.T(key, args...)
+	if st.Reason != "" && (ev.Kind == domain.EventDelay || ev.Kind == domain.EventCancelled || ev.Kind == domain.EventDiverted) {
+		text += "\n" + t.T("push.reason", "reason", st.Reason)
+	}
+	return text
 }
 
 func zone(l *time.Location) *time.Location {

@@ -10,17 +10,8 @@ import (
 	"github.com/skybridge/skybridge/domain"
 )
 
-// FlightWatch is what Skybridge knows of one flight's status: the last status seen,
-// the baseline of what travellers were told, and a version for compare-and-swap.
-type FlightWatch struct {
-	Key      domain.FlightKey
-	Status   domain.FlightStatusReport
-	Notified domain.Notified
-	// Version is 0 for a flight never seen; SaveFlightWatch stores Version+1.
-	Version int64
-	// SeenAt is when the status was last changed.
-	SeenAt time.Time
-}
+// FlightWatch is what Skybridge knows of one flight's status (domain.FlightWatch).
+type FlightWatch = domain.FlightWatch
 
 // WatchStore is what flight watching needs from persistence.
 type WatchStore interface {

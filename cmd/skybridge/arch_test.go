@@ -16,7 +16,7 @@ const module = "github.com/skybridge/skybridge"
 // non-test files of every package: domain depends on the standard library only,
 // flows on domain and looplab/fsm, adapters never on each other (the database
 // opener and the Graph API wire basics are shared infrastructure), api on flows
-// and domain.
+// and domain, scheduler on cron, flows and domain.
 func TestDependenciesPointInward(t *testing.T) {
 	root := filepath.Join("..", "..")
 	rules := []struct {
@@ -26,6 +26,10 @@ func TestDependenciesPointInward(t *testing.T) {
 		{"domain", func(imp string) bool { return stdlib(imp) || strings.HasPrefix(imp, module+"/domain") }},
 		{"flows", func(imp string) bool {
 			return stdlib(imp) || strings.HasPrefix(imp, module+"/domain") || imp == "github.com/looplab/fsm"
+		}},
+		{"scheduler", func(imp string) bool {
+			return stdlib(imp) || imp == "github.com/robfig/cron/v3" ||
+				strings.HasPrefix(imp, module+"/domain") || strings.HasPrefix(imp, module+"/flows")
 		}},
 		{"migrations", func(imp string) bool { return stdlib(imp) || imp == "github.com/pressly/goose/v3" }},
 		{"api", func(imp string) bool {

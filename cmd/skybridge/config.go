@@ -11,6 +11,7 @@ import (
 
 	"github.com/skybridge/skybridge/domain"
 	"github.com/skybridge/skybridge/integrations/database"
+	"github.com/skybridge/skybridge/scheduler"
 )
 
 // Config is every setting of Skybridge, read from SKYBRIDGE_* environment variables.
@@ -26,13 +27,34 @@ type Config struct {
 	LogFormat   string        // SKYBRIDGE_LOG_FORMAT "text" or "json"
 	LogLevel    string        // SKYBRIDGE_LOG_LEVEL "debug", "info", "warn", "error"
 	ShutdownMax time.Duration // SKYBRIDGE_SHUTDOWN_TIMEOUT, default 20s
-	PublicURL   string        // SKYBRIDGE_PUBLIC_URL, how travellers' phones reach boarding-pass links
-	DebugAddr   string        // SKYBRIDGE_DEBUG_ADDR, serves Go's pprof profiles when set (keep it on loopback)
+	// JobTimeout bounds one job (a turn, a delivery, a fan-out); a job of an
+	// instance that died is taken over 15 s after it (SKYBRIDGE_JOB_TIMEOUT,
+	// default 2m).
+	JobTimeout time.Duration
+	PublicURL  string // SKYBRIDGE_PUBLIC_URL, how travellers' phones reach boarding-pass links
+	DebugAddr  string // SKYBRIDGE_DEBUG_ADDR, serves Go's pprof profiles when set (keep it on loopback)
 
 	WhatsApp     WhatsAppConfig
 	Messenger    MessengerConfig
 	GraphURL     string // SKYBRIDGE_GRAPH_URL, default https://graph.facebook.com
 	GraphVersion string // SKYBRIDGE_GRAPH_VERSION, default v23.0
+
+	Status StatusConfig
+}
+
+// StatusConfig says where flight status comes from and how often it is polled.
+type StatusConfig struct {
+	// Poll is the cron spec of status polling (SKYBRIDGE_STATUS_POLL, default
+	// "@every 1m"; "off" turns polling off, pushes still work).
+	Poll string
+	// URL and APIKey reach an external flight-status provider
+	// (SKYBRIDGE_STATUS_URL, SKYBRIDGE_STATUS_API_KEY). Without a URL the demo
+	// airline's simulator is polled when SKYBRIDGE_DEMO is on.
+	URL    string
+	APIKey string
+	// Horizon is how far ahead departures are polled (SKYBRIDGE_STATUS_HORIZON,
+	// default 36h).
+	Horizon time.Duration
 }
 
 // WhatsAppConfig enables the WhatsApp channel when the app secret is set.
@@ -42,6 +64,9 @@ type WhatsAppConfig struct {
 	AccessToken   string  // SKYBRIDGE_WHATSAPP_ACCESS_TOKEN
 	PhoneNumberID string  // SKYBRIDGE_WHATSAPP_PHONE_NUMBER_ID
 	Rate          float64 // SKYBRIDGE_WHATSAPP_RATE, messages per second per number, default 80
+	// Tier is the messaging limit: unique travellers reached outside the service
+	// window per moving 24 h (SKYBRIDGE_WHATSAPP_TIER, default 1000, 0 = no limit).
+	Tier int
 }
 
 // Enabled reports whether the channel is configured.
@@ -86,6 +111,34 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		problems = append(problems, fmt.Sprintf("SKYBRIDGE_WHATSAPP_RATE: %q is not a rate from 0 to 1000 messages per second", rate))
 	} else {
 		c.WhatsApp.Rate = r
+	}
+	tier := or(getenv("SKYBRIDGE_WHATSAPP_TIER"), "1000")
+	if n, err := strconv.Atoi(tier); err != nil || n < 0 {
+		problems = append(problems, fmt.Sprintf("SKYBRIDGE_WHATSAPP_TIER: %q is not a number of travellers (0 = no limit)", tier))
+	} else {
+		c.WhatsApp.Tier = n
+	}
+	c.Status = StatusConfig{
+		Poll:   or(getenv("SKYBRIDGE_STATUS_POLL"), "@every 1m"),
+		URL:    strings.TrimRight(getenv("SKYBRIDGE_STATUS_URL"), "/"),
+		APIKey: getenv("SKYBRIDGE_STATUS_API_KEY"),
+	}
+	if c.Status.Poll != "off" {
+		if _, err := scheduler.Next(c.Status.Poll, time.Now()); err != nil {
+			problems = append(problems, fmt.Sprintf("SKYBRIDGE_STATUS_POLL: %q is not a cron spec (e.g. \"@every 1m\", \"*/2 * * * *\") or off: %v", c.Status.Poll, err))
+		}
+	}
+	if c.Status.URL != "" && !strings.HasPrefix(c.Status.URL, "http://") && !strings.HasPrefix(c.Status.URL, "https://") {
+		problems = append(problems, fmt.Sprintf("SKYBRIDGE_STATUS_URL: %q is not an http(s) URL", c.Status.URL))
+	}
+	if c.Status.URL != "" && c.Status.APIKey == "" {
+		problems = append(problems, "SKYBRIDGE_STATUS_API_KEY: required with SKYBRIDGE_STATUS_URL")
+	}
+	hz := or(getenv("SKYBRIDGE_STATUS_HORIZON"), "36h")
+	if d, err := time.ParseDuration(hz); err != nil || d < time.Hour || d > 7*24*time.Hour {
+		problems = append(problems, fmt.Sprintf("SKYBRIDGE_STATUS_HORIZON: %q is not a duration from 1h to 168h", hz))
+	} else {
+		c.Status.Horizon = d
 	}
 	if c.WhatsApp.Enabled() && (c.WhatsApp.VerifyToken == "" || c.WhatsApp.AccessToken == "" || c.WhatsApp.PhoneNumberID == "") {
 		problems = append(problems, "SKYBRIDGE_WHATSAPP_*: with an app secret set, VERIFY_TOKEN, ACCESS_TOKEN and PHONE_NUMBER_ID are required too")
@@ -135,6 +188,10 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if c.ShutdownMax, err = time.ParseDuration(sd); err != nil || c.ShutdownMax <= 0 {
 		problems = append(problems, fmt.Sprintf("SKYBRIDGE_SHUTDOWN_TIMEOUT: %q is not a positive duration like 20s", sd))
 	}
+	jt := or(getenv("SKYBRIDGE_JOB_TIMEOUT"), "2m")
+	if c.JobTimeout, err = time.ParseDuration(jt); err != nil || c.JobTimeout < 5*time.Second || c.JobTimeout > time.Hour {
+		problems = append(problems, fmt.Sprintf("SKYBRIDGE_JOB_TIMEOUT: %q is not a duration from 5s to 1h", jt))
+	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		problems = append(problems, fmt.Sprintf("SKYBRIDGE_LOG_FORMAT: %q is not text or json", c.LogFormat))
 	}
@@ -182,6 +239,7 @@ func (c Config) String() string {
 		"SKYBRIDGE_LOG_FORMAT=" + c.LogFormat,
 		"SKYBRIDGE_LOG_LEVEL=" + c.LogLevel,
 		"SKYBRIDGE_SHUTDOWN_TIMEOUT=" + c.ShutdownMax.String(),
+		"SKYBRIDGE_JOB_TIMEOUT=" + c.JobTimeout.String(),
 		"SKYBRIDGE_PUBLIC_URL=" + c.PublicURL,
 		"SKYBRIDGE_DEBUG_ADDR=" + c.DebugAddr,
 		"SKYBRIDGE_GRAPH_URL=" + c.GraphURL,
@@ -191,10 +249,15 @@ func (c Config) String() string {
 		"SKYBRIDGE_WHATSAPP_ACCESS_TOKEN=" + mask(c.WhatsApp.AccessToken),
 		"SKYBRIDGE_WHATSAPP_PHONE_NUMBER_ID=" + c.WhatsApp.PhoneNumberID,
 		"SKYBRIDGE_WHATSAPP_RATE=" + strconv.FormatFloat(c.WhatsApp.Rate, 'g', -1, 64),
+		"SKYBRIDGE_WHATSAPP_TIER=" + strconv.Itoa(c.WhatsApp.Tier),
 		"SKYBRIDGE_MESSENGER_APP_SECRET=" + mask(c.Messenger.AppSecret),
 		"SKYBRIDGE_MESSENGER_VERIFY_TOKEN=" + mask(c.Messenger.VerifyToken),
 		"SKYBRIDGE_MESSENGER_PAGE_ID=" + c.Messenger.PageID,
 		"SKYBRIDGE_MESSENGER_PAGE_TOKEN=" + mask(c.Messenger.PageToken),
+		"SKYBRIDGE_STATUS_POLL=" + c.Status.Poll,
+		"SKYBRIDGE_STATUS_URL=" + c.Status.URL,
+		"SKYBRIDGE_STATUS_API_KEY=" + mask(c.Status.APIKey),
+		"SKYBRIDGE_STATUS_HORIZON=" + c.Status.Horizon.String(),
 	}, "\n")
 }
 

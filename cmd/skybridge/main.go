@@ -6,6 +6,9 @@
 //	skybridge keygen [ID]      print a new personal-data encryption key
 //	skybridge config           print the effective configuration, secrets masked
 //	skybridge deadletters      list messages that were not delivered, and why
+//	skybridge notifications    count flight-update notifications by outcome, and what waits
+//	skybridge token create --role ROLE NAME | revoke NAME | list
+//	                           API tokens for operations systems (shown once, stored hashed)
 package main
 
 import (
@@ -30,7 +33,7 @@ func main() {
 }
 
 // errUsage marks a command-line mistake.
-var errUsage = errors.New(`usage: skybridge [serve | migrate | import FILE.json | keygen [ID] | config | deadletters]`)
+var errUsage = errors.New(`usage: skybridge [serve | migrate | import FILE.json | keygen [ID] | config | deadletters | notifications | token create --role ROLE NAME | token revoke NAME | token list]`)
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cmd := "serve"
@@ -69,6 +72,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return nil
 	case "deadletters":
 		return deadLetters(ctx, cfg, log, stdout)
+	case "notifications":
+		return notificationsCommand(ctx, cfg, log, stdout)
+	case "token":
+		return tokenCommand(ctx, cfg, log, args, stdout)
 	case "-h", "--help", "help":
 		fmt.Fprintln(stdout, errUsage.Error())
 		return nil

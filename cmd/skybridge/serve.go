@@ -49,7 +49,7 @@ func open(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := store.New(db, sealer, log, store.Options{Workers: max(cfg.Workers, 1)})
+	st, err := store.New(db, sealer, log, store.Options{Workers: max(cfg.Workers, 1), JobTimeout: cfg.JobTimeout})
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -94,30 +94,46 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, ready chan<- strin
 	}
 	hooks, parsers, senders := channels(cfg, log)
 	deliverer := flows.NewDeliverer(a.store, senders, engine, time.Now, log)
+	deliverer.WhatsAppTier = cfg.WhatsApp.Tier
+	deliverer.Lease = cfg.JobTimeout + 10*time.Second
+	enabled := make([]domain.Channel, 0, len(senders))
+	for ch := range senders {
+		enabled = append(enabled, ch)
+	}
+	upd, err := newUpdates(cfg, a, engine, enabled, log)
+	if err != nil {
+		return err
+	}
 	accounts := map[domain.Channel]string{}
 	for ch, h := range hooks {
 		accounts[ch] = h.Account
 	}
 	inbox := flows.NewInbox(a.store, parsers, accounts, log)
-	a.store.SetHandlers(store.Handlers{Deliver: deliverer.Deliver, Webhook: inbox.Apply})
+	a.store.SetHandlers(store.Handlers{Deliver: deliverer.Deliver, Webhook: inbox.Apply,
+		Tick: upd.tick(a, log), FanOut: upd.fanOut})
 	// With no workers this instance only takes messages in; others answer them.
 	if cfg.Workers > 0 {
 		if err := a.store.Start(ctx, engine.Process); err != nil {
 			return err
 		}
 	}
+	// Every instance fires the cron schedule; the tick jobs are unique per time,
+	// so each runs once per cluster.
+	upd.sched.Start()
 
 	sqlDB, err := a.db.Gorm.DB()
 	if err != nil {
 		return err
 	}
 	handler := api.New(api.Config{
-		Store:       a.store,
-		Webhooks:    a.store,
-		Channels:    hooks,
-		SessionKeys: a.sealer.MACKeys("webchat-session"),
-		Renderer:    boardingpass.New(),
-		Log:         log,
+		Store:        a.store,
+		Webhooks:     a.store,
+		Channels:     hooks,
+		SessionKeys:  a.sealer.MACKeys("webchat-session"),
+		Renderer:     boardingpass.New(),
+		Tokens:       a.store,
+		FlightStatus: upd.watcher,
+		Log:          log,
 		Ready: func(ctx context.Context) error {
 			if err := sqlDB.PingContext(ctx); err != nil {
 				return errors.New("database unreachable")
@@ -164,6 +180,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, ready chan<- strin
 	// Stop taking requests (open web chat streams end with the context), then let
 	// the workers finish the turns they are in.
 	srv.SetKeepAlivesEnabled(false)
+	upd.sched.Stop(sctx)
 	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		log.Warn("http shutdown", "err", err)
 	}

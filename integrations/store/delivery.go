@@ -45,7 +45,9 @@ type webhookArgs struct {
 
 func (webhookArgs) Kind() string { return kindWebhook }
 
-// Handlers are what the store's workers call. Set them before Start.
+// Handlers are what the store's workers call. Set them before Start. A handler
+// that returns a *domain.Snooze (for instance the WhatsApp messaging tier is used
+// up) has its job put back until the snooze's time without spending an attempt.
 type Handlers struct {
 	// Process handles a conversation's pending inbound messages.
 	Process func(ctx context.Context, conversationID int64) error
@@ -53,6 +55,12 @@ type Handlers struct {
 	Deliver func(ctx context.Context, conversationID int64) error
 	// Webhook parses and applies one stored webhook body of a channel.
 	Webhook func(ctx context.Context, channel domain.Channel, body []byte) error
+	// Tick runs one periodic task enqueued by EnqueueTick, once per (task, at)
+	// across the cluster.
+	Tick func(ctx context.Context, task string, at time.Time) error
+	// FanOut queues the notifications of one flight event (SaveFlightWatch
+	// enqueues it).
+	FanOut func(ctx context.Context, eventID int64) error
 }
 
 // SetHandlers registers the delivery and webhook handlers (Process is given to Start).
@@ -64,12 +72,14 @@ func (s *Store) SetHandlers(h Handlers) {
 	}
 	s.deliver = h.Deliver
 	s.webhook = h.Webhook
+	s.tick = h.Tick
+	s.fanOut = h.FanOut
 }
 
 func (s *Store) handlers() Handlers {
 	s.hmu.RLock()
 	defer s.hmu.RUnlock()
-	return Handlers{Process: s.process, Deliver: s.deliver, Webhook: s.webhook}
+	return Handlers{Process: s.process, Deliver: s.deliver, Webhook: s.webhook, Tick: s.tick, FanOut: s.fanOut}
 }
 
 type deliverWorker struct {
@@ -89,7 +99,7 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[deliverArgs]) e
 		// our messages were committed.
 		return river.JobSnooze(time.Second)
 	}
-	return err
+	return w.s.snoozed(err)
 }
 
 // NextRetry backs off 4^(attempt-1) seconds with jitter, as Meta advises for its rate

@@ -13,6 +13,13 @@
 // Finally, a periodic sweep re-enqueues conversations whose messages have waited
 // too long, so that no message is stranded by a discarded job.
 //
+// Proactive flight updates follow the same rules. SaveFlightWatch stores a flight's
+// status with a compare-and-swap on its version, and each event, unique on (flight,
+// kind, version), with its fan-out job in the same transaction; QueueNotifications
+// queues each message at most once per conversation and event (a dedupe key) and
+// each passenger's notification once (its key), however often a fan-out is retried
+// or run on two instances.
+//
 // Personal data at rest (message texts, conversation slots, outbound texts,
 // boarding passes) is sealed with a domain.Sealer.
 package store

@@ -52,7 +52,7 @@ func (s *Store) accept(ctx context.Context, in domain.Inbound, who Who) (convers
 		in.ReceivedAt = now
 	}
 	err = s.inTx(ctx, func(tx *gorm.DB, sqlTx *sql.Tx) error {
-		id, err := findOrCreateConversation(tx, in.Channel, userID, who.AltUserID, now)
+		id, _, err := findOrCreateConversation(tx, in.Channel, userID, who.AltUserID, "", now)
 		if err != nil {
 			return err
 		}
@@ -113,10 +113,11 @@ func (s *Store) accept(ctx context.Context, in domain.Inbound, who Who) (convers
 }
 
 // findOrCreateConversation returns the id of the conversation of (channel, user),
-// creating it if needed. The insert does nothing on a conflict with a concurrent
+// creating it (in lang, "" to let the traveller's first message decide) if needed,
+// and whether it did. The insert does nothing on a conflict with a concurrent
 // creator (PostgreSQL waits for that transaction), and the second select then sees
 // the winner's row: READ COMMITTED takes a fresh snapshot per statement.
-func findOrCreateConversation(tx *gorm.DB, ch domain.Channel, userID, altUserID string, now time.Time) (int64, error) {
+func findOrCreateConversation(tx *gorm.DB, ch domain.Channel, userID, altUserID string, lang domain.Lang, now time.Time) (int64, bool, error) {
 	find := func() (int64, bool, error) {
 		var ids []int64
 		// A WhatsApp traveller may come with the phone number, the business-scoped
@@ -133,27 +134,27 @@ func findOrCreateConversation(tx *gorm.DB, ch domain.Channel, userID, altUserID 
 		return ids[0], true, nil
 	}
 	if id, ok, err := find(); err != nil || ok {
-		return id, err
+		return id, false, err
 	}
-	row := conversationRow{Channel: string(ch), UserID: userID, AltUserID: altUserID, CreatedAt: now, UpdatedAt: now}
+	row := conversationRow{Channel: string(ch), UserID: userID, AltUserID: altUserID, Lang: string(lang), CreatedAt: now, UpdatedAt: now}
 	err := tx.Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "channel"}, {Name: "user_id"}},
 		DoNothing: true,
 	}).Create(&row).Error
 	if err != nil {
-		return 0, fmt.Errorf("create conversation: %w", err)
+		return 0, false, fmt.Errorf("create conversation: %w", err)
 	}
 	if row.ID != 0 {
-		return row.ID, nil
+		return row.ID, true, nil
 	}
 	id, ok, err := find()
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	if !ok {
-		return 0, errors.New("create conversation: lost to a concurrent creator but cannot see its row")
+		return 0, false, errors.New("create conversation: lost to a concurrent creator but cannot see its row")
 	}
-	return id, nil
+	return id, false, nil
 }
 
 // Conversation loads a conversation by id.

@@ -91,7 +91,14 @@ func queueOf(args followable) string {
 // follow-up job keyed by the running job's id is enqueued instead; all work arriving
 // while that job runs shares one follow-up.
 func (s *Store) enqueue(ctx context.Context, tx *sql.Tx, args followable) (bool, error) {
-	opts := &river.InsertOpts{Queue: queueOf(args), UniqueOpts: uniqueProcess}
+	return s.enqueueAt(ctx, tx, args, river.PriorityDefault)
+}
+
+// enqueueAt is enqueue at a River priority (1 first, 4 last). A job skipped as a
+// duplicate keeps the priority it was inserted with.
+func (s *Store) enqueueAt(ctx context.Context, tx *sql.Tx, args followable, priority int) (bool, error) {
+	priority = min(max(priority, river.PriorityDefault), 4)
+	opts := &river.InsertOpts{Queue: queueOf(args), UniqueOpts: uniqueProcess, Priority: priority}
 	for range maxFollowers {
 		res, err := s.river.InsertTx(ctx, tx, args, opts)
 		if err != nil {
@@ -105,7 +112,7 @@ func (s *Store) enqueue(ctx context.Context, tx *sql.Tx, args followable) (bool,
 		}
 		args = args.following(res.Job.ID)
 	}
-	if _, err := s.river.InsertTx(ctx, tx, args.following(0), &river.InsertOpts{Queue: queueOf(args)}); err != nil {
+	if _, err := s.river.InsertTx(ctx, tx, args.following(0), &river.InsertOpts{Queue: queueOf(args), Priority: priority}); err != nil {
 		return false, fmt.Errorf("enqueue %s: %w", args.Kind(), err)
 	}
 	return true, nil
@@ -117,6 +124,8 @@ func (s *Store) newRiverClient(driver riverdriver.Driver[*sql.Tx]) (*river.Clien
 	river.AddWorker(workers, &sweepWorker{s: s})
 	river.AddWorker(workers, &deliverWorker{s: s})
 	river.AddWorker(workers, &webhookWorker{s: s})
+	river.AddWorker(workers, &tickWorker{s: s})
+	river.AddWorker(workers, &fanOutWorker{s: s})
 	sweep := river.NewPeriodicJob(
 		river.PeriodicInterval(s.opts.SweepInterval),
 		func() (river.JobArgs, *river.InsertOpts) {
@@ -132,9 +141,10 @@ func (s *Store) newRiverClient(driver riverdriver.Driver[*sql.Tx]) (*river.Clien
 		FetchCooldown:     cooldown,
 		FetchPollInterval: s.opts.PollInterval,
 		JobTimeout:        s.opts.JobTimeout,
-		// A job still "running" well past its timeout belongs to an instance that
-		// died; River makes it available again after this.
-		RescueStuckJobsAfter: s.opts.JobTimeout + time.Minute,
+		// A job still "running" past its timeout belongs to an instance that died
+		// (a live one has had its context cancelled); River makes it available
+		// again after this.
+		RescueStuckJobsAfter: s.opts.JobTimeout + 15*time.Second,
 		Logger:               slog.New(atLeast{min: slog.LevelWarn, h: s.log.Handler()}),
 		MaxAttempts:          s.opts.MaxAttempts,
 		PeriodicJobs:         []*river.PeriodicJob{sweep},
@@ -142,6 +152,7 @@ func (s *Store) newRiverClient(driver riverdriver.Driver[*sql.Tx]) (*river.Clien
 			queueInbox:    {MaxWorkers: s.opts.Workers},
 			queueOutbox:   {MaxWorkers: s.opts.Workers},
 			queueWebhooks: {MaxWorkers: s.opts.Workers},
+			queueNotify:   {MaxWorkers: s.opts.Workers},
 		},
 		Schema:  s.schema,
 		Workers: workers,
@@ -380,10 +391,16 @@ func (h *errorHandler) HandlePanic(_ context.Context, job *rivertype.JobRow, pan
 func (h *errorHandler) report(job *rivertype.JobRow, args ...any) {
 	final := job.Attempt >= job.MaxAttempts
 	args = append(args, "job", job.ID, "kind", job.Kind, "attempt", job.Attempt, "max_attempts", job.MaxAttempts)
-	if job.Kind == kindProcess {
+	switch job.Kind {
+	case kindProcess:
 		var a processArgs
 		if json.Unmarshal(job.EncodedArgs, &a) == nil {
 			args = append(args, "conversation", a.ConversationID)
+		}
+	case kindFanOut:
+		var a fanOutArgs
+		if json.Unmarshal(job.EncodedArgs, &a) == nil {
+			args = append(args, "event", a.EventID)
 		}
 	}
 	if final {

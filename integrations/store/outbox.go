@@ -15,6 +15,13 @@ import (
 // holds that row's lock until commit, so two turns cannot pick the same seq (and
 // UNIQUE (conversation_id, seq) would refuse it if they did).
 func (s *Store) insertOutbound(tx *gorm.DB, conversationID int64, out []domain.Outbound, at time.Time) error {
+	return s.insertOutboundKeyed(tx, conversationID, out, nil, at)
+}
+
+// insertOutboundKeyed is insertOutbound with a dedupe key per message (keys is nil
+// or as long as out). UNIQUE (conversation_id, dedupe_key) refuses a key stored
+// already; callers skip those first, under the conversation's row lock.
+func (s *Store) insertOutboundKeyed(tx *gorm.DB, conversationID int64, out []domain.Outbound, keys []string, at time.Time) error {
 	if len(out) == 0 {
 		return nil
 	}
@@ -32,6 +39,9 @@ func (s *Store) insertOutbound(tx *gorm.DB, conversationID int64, out []domain.O
 		o.CreatedAt = at
 		if rows[i], err = s.fromDomainOutbound(o); err != nil {
 			return err
+		}
+		if keys != nil {
+			rows[i].DedupeKey = keys[i]
 		}
 	}
 	if err := tx.Create(&rows).Error; err != nil {

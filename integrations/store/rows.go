@@ -59,8 +59,11 @@ type outboundRow struct {
 	Attempts         int
 	TemplateOnly     bool
 	PartsSent        int
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
+	// DedupeKey is "" for replies; a proactive message carries a key unique in its
+	// conversation, so that a retried fan-out queues it once.
+	DedupeKey string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 func (outboundRow) TableName() string { return "outbound_messages" }

@@ -78,8 +78,9 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// Store is the gorm-backed persistence of conversations, inbox, outbox and jobs. It
-// implements flows.Store. It is safe for concurrent use.
+// Store is the gorm-backed persistence of conversations, inbox, outbox, flight
+// updates and jobs. It implements flows.Store, flows.DeliveryStore,
+// flows.WatchStore and flows.NotifyStore. It is safe for concurrent use.
 type Store struct {
 	db      *gorm.DB
 	sqlDB   *sql.DB
@@ -97,6 +98,8 @@ type Store struct {
 	process  func(ctx context.Context, conversationID int64) error
 	deliver  func(ctx context.Context, conversationID int64) error
 	webhook  func(ctx context.Context, channel domain.Channel, body []byte) error
+	tick     func(ctx context.Context, task string, at time.Time) error
+	fanOut   func(ctx context.Context, eventID int64) error
 	started  bool
 
 	wake notifier

@@ -21,7 +21,9 @@ import (
 //     e.g. one opened by a flight event);
 //   - the transitions, the outbound messages (status queued, Seq continuing the
 //     conversation's sequence), boarding passes (superseding earlier passes of the
-//     same passenger and segment) and a failed look-up if t.LookupFailureKey is set.
+//     same passenger and segment) and a failed look-up if t.LookupFailureKey is set;
+//   - the link of the conversation to the booking t.Linked, if set, so that flight
+//     updates for that booking reach the conversation (linking twice is a no-op).
 //
 // When either guard fails nothing is written and the error has code
 // domain.Conflict: the caller reloads and starts the turn again. Subscribers of the
@@ -76,6 +78,11 @@ func (s *Store) CommitTurn(ctx context.Context, t domain.Turn) error {
 		}
 		for _, p := range t.Preferences {
 			if err := s.setPreferenceTx(tx, c.Channel, c.UserID, p, at); err != nil {
+				return err
+			}
+		}
+		if t.Linked != "" {
+			if err := linkBooking(tx, c.ID, t.Linked, at); err != nil {
 				return err
 			}
 		}
