@@ -66,6 +66,13 @@ type Config struct {
 	// FlightStatus ingests statuses pushed to POST /api/v1/flight-status by
 	// tokens of role ops or admin. Nil (or no Tokens): the route answers 404.
 	FlightStatus FlightStatus
+	// Closing, when closed, ends open web chat streams so that a shutdown does
+	// not wait for them (the browser reconnects, to another instance).
+	Closing <-chan struct{}
+	// TrustedProxies are the addresses or CIDRs of the load balancers whose
+	// X-Forwarded-For is believed; none by default, so that a client cannot pick
+	// the address its per-address limits are counted against.
+	TrustedProxies []string
 }
 
 // Server is the HTTP edge.
@@ -82,6 +89,7 @@ type Server struct {
 	webhooks     WebhookStore
 	channels     map[domain.Channel]Channel
 	tokens       Tokens
+	closing      <-chan struct{}
 	flightStatus FlightStatus
 }
 
@@ -108,9 +116,13 @@ func New(c Config) http.Handler {
 		poll: c.PollInterval, limiter: newLimiter(30, time.Minute, c.Now),
 		webhooks: c.Webhooks, channels: c.Channels, sessionKeys: c.SessionKeys,
 		sessions: newLimiter(c.SessionsPerHour, time.Hour, c.Now),
-		tokens:   c.Tokens, flightStatus: c.FlightStatus}
+		tokens:   c.Tokens, flightStatus: c.FlightStatus, closing: c.Closing}
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
+	if err := r.SetTrustedProxies(c.TrustedProxies); err != nil {
+		c.Log.Error("trusted proxies ignored", "err", err)
+		_ = r.SetTrustedProxies(nil)
+	}
 	r.Use(s.recover(), securityHeaders())
 	r.MaxMultipartMemory = 1 << 20
 

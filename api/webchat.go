@@ -310,6 +310,10 @@ func (s *Server) stream(c *gin.Context) {
 		case <-ctx.Done():
 			poll.Stop()
 			return
+		case <-s.closing:
+			// Shutting down: end the stream; the browser reconnects.
+			poll.Stop()
+			return
 		case <-wake:
 		case <-poll.C:
 		case <-heartbeat.C:

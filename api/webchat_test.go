@@ -89,3 +89,41 @@ func TestSessionsAreMintedByTheServer(t *testing.T) {
 		t.Fatalf("fourth session in an hour from one address: %d", code)
 	}
 }
+
+// TestForwardedForIsBelievedOnlyFromTrustedProxies: the per-address session limit
+// cannot be dodged by inventing X-Forwarded-For, and behind a configured load
+// balancer each client counts on its own.
+func TestForwardedForIsBelievedOnlyFromTrustedProxies(t *testing.T) {
+	newSession := func(url, xff string) int {
+		req, _ := http.NewRequest(http.MethodPost, url+"/chat/api/session", nil)
+		if xff != "" {
+			req.Header.Set("X-Forwarded-For", xff)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	direct := httptest.NewServer(api.New(api.Config{Store: &fakeStore{}, SessionsPerHour: 2}))
+	defer direct.Close()
+	for i, want := range []int{http.StatusCreated, http.StatusCreated, http.StatusTooManyRequests} {
+		if got := newSession(direct.URL, "203.0.113."+string(rune('1'+i))); got != want {
+			t.Fatalf("untrusted peer, session %d with a new forwarded address: %d, want %d", i+1, got, want)
+		}
+	}
+	behind := httptest.NewServer(api.New(api.Config{Store: &fakeStore{}, SessionsPerHour: 2, TrustedProxies: []string{"127.0.0.1"}}))
+	defer behind.Close()
+	for i := range 3 {
+		if got := newSession(behind.URL, "203.0.113."+string(rune('1'+i))); got != http.StatusCreated {
+			t.Fatalf("behind a trusted proxy, client %d: %d", i+1, got)
+		}
+	}
+	if got := newSession(behind.URL, "203.0.113.1"); got != http.StatusCreated {
+		t.Fatalf("second session of a client: %d", got)
+	}
+	if got := newSession(behind.URL, "203.0.113.1"); got != http.StatusTooManyRequests {
+		t.Fatalf("third session of a client: %d", got)
+	}
+}

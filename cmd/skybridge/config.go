@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -33,6 +34,9 @@ type Config struct {
 	JobTimeout time.Duration
 	PublicURL  string // SKYBRIDGE_PUBLIC_URL, how travellers' phones reach boarding-pass links
 	DebugAddr  string // SKYBRIDGE_DEBUG_ADDR, serves Go's pprof profiles when set (keep it on loopback)
+	// TrustedProxies are the load balancers whose X-Forwarded-For is believed
+	// (SKYBRIDGE_TRUSTED_PROXIES, comma-separated addresses or CIDRs; none by default).
+	TrustedProxies []string
 
 	WhatsApp     WhatsAppConfig
 	Messenger    MessengerConfig
@@ -95,6 +99,16 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	var problems []string
 	c.DebugAddr = getenv("SKYBRIDGE_DEBUG_ADDR")
+	for _, p := range strings.Split(getenv("SKYBRIDGE_TRUSTED_PROXIES"), ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
+			problems = append(problems, fmt.Sprintf("SKYBRIDGE_TRUSTED_PROXIES: %q is not an IP address or CIDR", p))
+			continue
+		}
+		c.TrustedProxies = append(c.TrustedProxies, p)
+	}
 	c.PublicURL = strings.TrimRight(or(getenv("SKYBRIDGE_PUBLIC_URL"), "http://localhost"+portOf(c.Addr)), "/")
 	c.GraphURL = strings.TrimRight(or(getenv("SKYBRIDGE_GRAPH_URL"), "https://graph.facebook.com"), "/")
 	c.GraphVersion = or(getenv("SKYBRIDGE_GRAPH_VERSION"), "v23.0")
@@ -242,6 +256,7 @@ func (c Config) String() string {
 		"SKYBRIDGE_JOB_TIMEOUT=" + c.JobTimeout.String(),
 		"SKYBRIDGE_PUBLIC_URL=" + c.PublicURL,
 		"SKYBRIDGE_DEBUG_ADDR=" + c.DebugAddr,
+		"SKYBRIDGE_TRUSTED_PROXIES=" + strings.Join(c.TrustedProxies, ","),
 		"SKYBRIDGE_GRAPH_URL=" + c.GraphURL,
 		"SKYBRIDGE_GRAPH_VERSION=" + c.GraphVersion,
 		"SKYBRIDGE_WHATSAPP_APP_SECRET=" + mask(c.WhatsApp.AppSecret),

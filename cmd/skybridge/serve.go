@@ -125,15 +125,18 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, ready chan<- strin
 	if err != nil {
 		return err
 	}
+	closing := make(chan struct{})
 	handler := api.New(api.Config{
-		Store:        a.store,
-		Webhooks:     a.store,
-		Channels:     hooks,
-		SessionKeys:  a.sealer.MACKeys("webchat-session"),
-		Renderer:     boardingpass.New(),
-		Tokens:       a.store,
-		FlightStatus: upd.watcher,
-		Log:          log,
+		Closing:        closing,
+		TrustedProxies: cfg.TrustedProxies,
+		Store:          a.store,
+		Webhooks:       a.store,
+		Channels:       hooks,
+		SessionKeys:    a.sealer.MACKeys("webchat-session"),
+		Renderer:       boardingpass.New(),
+		Tokens:         a.store,
+		FlightStatus:   upd.watcher,
+		Log:            log,
 		Ready: func(ctx context.Context) error {
 			if err := sqlDB.PingContext(ctx); err != nil {
 				return errors.New("database unreachable")
@@ -177,8 +180,9 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, ready chan<- strin
 	log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownMax)
 	defer cancel()
-	// Stop taking requests (open web chat streams end with the context), then let
-	// the workers finish the turns they are in.
+	// Stop taking requests and end open web chat streams (browsers reconnect),
+	// then let the workers finish the turns they are in.
+	close(closing)
 	srv.SetKeepAlivesEnabled(false)
 	upd.sched.Stop(sctx)
 	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {

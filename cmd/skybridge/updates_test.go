@@ -325,3 +325,27 @@ func TestThreeInstancesNotifyEveryTravellerOnce(t *testing.T) {
 		in.stop()
 	}
 }
+
+// TestShutdownDoesNotWaitForOpenChatStreams: an open web chat stream ends when
+// shutdown starts (the browser reconnects), so SIGTERM is not held for the whole
+// deadline.
+func TestShutdownDoesNotWaitForOpenChatStreams(t *testing.T) {
+	in := start(t, "SKYBRIDGE_DATABASE_URL="+filepath.Join(t.TempDir(), "sky.db"), "SKYBRIDGE_SHUTDOWN_TIMEOUT=20s",
+		"SKYBRIDGE_STATUS_POLL=off")
+	c := newChat(t, in.URL)
+	c.send("hello", "", "")
+	resp, err := http.Get(in.URL + "/chat/api/stream?session=" + c.session + "&after=0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("stream: %d", resp.StatusCode)
+	}
+	began := time.Now()
+	in.stop()
+	if d := time.Since(began); d > 5*time.Second {
+		t.Fatalf("shutdown took %s with a chat stream open", d)
+	}
+	io.Copy(io.Discard, resp.Body) // the server ended the stream
+}
