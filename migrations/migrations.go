@@ -13,6 +13,7 @@ import (
 	"io/fs"
 
 	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
 )
 
 //go:embed sqlite/*.sql postgres/*.sql
@@ -36,7 +37,7 @@ func FS(d Dialect) (fs.FS, error) {
 	return sub, nil
 }
 
-func provider(db *sql.DB, d Dialect) (*goose.Provider, error) {
+func provider(db *sql.DB, d Dialect, opts ...goose.ProviderOption) (*goose.Provider, error) {
 	fsys, err := FS(d)
 	if err != nil {
 		return nil, err
@@ -45,12 +46,25 @@ func provider(db *sql.DB, d Dialect) (*goose.Provider, error) {
 	if d == Postgres {
 		gd = goose.DialectPostgres
 	}
-	return goose.NewProvider(gd, db, fsys)
+	return goose.NewProvider(gd, db, fsys, opts...)
 }
 
 // Up applies every pending migration and returns the version reached.
+//
+// On PostgreSQL it holds an advisory lock while it migrates, so that instances
+// starting together apply each migration once (the others wait, then find
+// nothing pending). SQLite has a single writer.
 func Up(ctx context.Context, db *sql.DB, d Dialect) (int64, error) {
-	p, err := provider(db, d)
+	var opts []goose.ProviderOption
+	if d == Postgres {
+		// Waiters retry every second for up to five minutes.
+		l, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 300))
+		if err != nil {
+			return 0, fmt.Errorf("migrate %s: %w", d, err)
+		}
+		opts = append(opts, goose.WithSessionLocker(l))
+	}
+	p, err := provider(db, d, opts...)
 	if err != nil {
 		return 0, fmt.Errorf("migrate %s: %w", d, err)
 	}

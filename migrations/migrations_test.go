@@ -1,7 +1,10 @@
 package migrations_test
 
 import (
+	"database/sql"
 	"testing"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/pressly/goose/v3"
 
@@ -45,4 +48,42 @@ func TestDownAndUpAgain(t *testing.T) {
 			t.Fatalf("Up = %d %v, want %d", v, err, latest)
 		}
 	})
+}
+
+// TestInstancesStartingTogetherMigrateOnce: eight instances migrating a new
+// PostgreSQL database at the same moment all succeed (the advisory lock makes the
+// others wait instead of failing on tables that already exist).
+func TestInstancesStartingTogetherMigrateOnce(t *testing.T) {
+	base := dbtest.PostgresURL(t)
+	url := dbtest.WithSchema(t, base, dbtest.NewSchema(t, base))
+	var dbs []*sql.DB
+	for range 8 {
+		db, err := sql.Open("pgx", url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		dbs = append(dbs, db)
+	}
+	errs := make(chan error, len(dbs))
+	versions := make(chan int64, len(dbs))
+	for _, db := range dbs {
+		go func() {
+			v, err := migrations.Up(t.Context(), db, migrations.Postgres)
+			versions <- v
+			errs <- err
+		}()
+	}
+	var first int64
+	for i := range dbs {
+		if err := <-errs; err != nil {
+			t.Fatalf("instance %d: %v", i, err)
+		}
+		v := <-versions
+		if i == 0 {
+			first = v
+		} else if v != first {
+			t.Fatalf("versions differ: %d and %d", first, v)
+		}
+	}
 }
