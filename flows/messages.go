@@ -11,6 +11,8 @@ var messageKeys = map[string][]string{
 	"push.gate_change":              {"flight", "gate", "terminal", "time", "to"},
 	"push.terminal_change":          {"flight", "gate", "terminal", "time", "to"},
 	"push.boarding":                 {"flight", "gate", "terminal", "to"},
+	"push.boarding_no_terminal":     {"flight", "gate", "to"},
+	"push.gate_change_no_terminal":  {"flight", "gate", "time", "to"},
 	"push.gate_closing":             {"flight", "gate", "to"},
 	"push.cancelled":                {"date", "flight", "from", "locator", "names", "scheduled", "to"},
 	"push.reinstated":               {"date", "flight", "from", "gate", "time", "to"},

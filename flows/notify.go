@@ -427,8 +427,11 @@ func eventText(c Content, ev domain.FlightEvent, flight domain.Flight, lang doma
 		params["airport"] = flight.Destination.Name
 	}
 	key := "push." + string(ev.Kind)
-	if ev.Kind == domain.EventArrived && st.BaggageBelt == "" {
+	switch {
+	case ev.Kind == domain.EventArrived && st.BaggageBelt == "":
 		key = "push.arrived_no_belt"
+	case (ev.Kind == domain.EventGateChange || ev.Kind == domain.EventBoarding) && st.DepartureTerminal == "":
+		key += "_no_terminal"
 	}
 	args := make([]string, 0, 2*len(messageKeys[key]))
 	for _, k := range messageKeys[key] {

@@ -16,6 +16,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/skybridge/skybridge/domain"
+	"github.com/skybridge/skybridge/migrations"
 )
 
 const (
@@ -108,6 +109,13 @@ func (s *Store) enqueueAt(ctx context.Context, tx *sql.Tx, args followable, prio
 			return true, nil
 		}
 		if res.Job.State != rivertype.JobStateRunning {
+			// The waiting job will do this work too: it must not make it wait
+			// longer than asked (a cancellation behind a far-off delay's job).
+			if res.Job.Priority > priority {
+				if err := s.raisePriority(ctx, tx, res.Job.ID, priority); err != nil {
+					return false, err
+				}
+			}
 			return false, nil
 		}
 		args = args.following(res.Job.ID)
@@ -116,6 +124,26 @@ func (s *Store) enqueueAt(ctx context.Context, tx *sql.Tx, args followable, prio
 		return false, fmt.Errorf("enqueue %s: %w", args.Kind(), err)
 	}
 	return true, nil
+}
+
+// raisePriority moves a waiting job up to priority (River runs 1 first). River
+// has no call for it, so its job table is updated directly, in the same
+// transaction; a job that started meanwhile is left alone.
+func (s *Store) raisePriority(ctx context.Context, tx *sql.Tx, id int64, priority int) error {
+	table := "river_job"
+	if s.schema != "" {
+		table = s.schema + ".river_job"
+	}
+	q := "UPDATE " + table + " SET priority = ? WHERE id = ? AND priority > ? AND state IN ('available', 'scheduled', 'retryable')"
+	args := []any{priority, id, priority}
+	if s.dialect == migrations.Postgres {
+		q = "UPDATE " + table + " SET priority = $1 WHERE id = $2 AND priority > $1 AND state IN ('available', 'scheduled', 'retryable')"
+		args = args[:2]
+	}
+	if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+		return fmt.Errorf("raise priority of job %d: %w", id, err)
+	}
+	return nil
 }
 
 func (s *Store) newRiverClient(driver riverdriver.Driver[*sql.Tx]) (*river.Client[*sql.Tx], error) {

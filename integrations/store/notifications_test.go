@@ -192,3 +192,34 @@ func TestLinkedConversationsAfterCommitTurn(t *testing.T) {
 		}
 	})
 }
+
+// TestUrgentNotificationRaisesTheWaitingDeliveryJob: a cancellation queued for a
+// conversation whose delivery job already waits at a low priority moves that job
+// up, so the cancellation is not sent behind every less urgent message.
+func TestUrgentNotificationRaisesTheWaitingDeliveryJob(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		b := setup(t, db, Options{})
+		ctx := t.Context()
+		send := func(ev int64, prio int, key string) {
+			batch := domain.NotificationBatch{EventID: ev, Priority: prio, Sends: []domain.NotificationSend{
+				{Channel: domain.WhatsApp, UserID: "31612345678", Lang: "en",
+					Passengers: []domain.PassengerNotice{notice(key, 1, domain.NoticeQueued)},
+					Messages:   []domain.Outbound{delayMessage("update " + key)}}}}
+			if err := b.s.QueueNotifications(ctx, batch); err != nil {
+				t.Fatal(err)
+			}
+		}
+		send(raise(t, b.s, "KL1234"), 4, "pax:1/far")
+		if p := count(t, db, "SELECT MIN(priority) FROM river_job WHERE kind = 'deliver_conversation'"); p != 4 {
+			t.Fatalf("first job priority %d, want 4", p)
+		}
+		send(raise(t, b.s, "KL1235"), 1, "pax:1/urgent")
+		if n := count(t, db, "SELECT COUNT(*) FROM river_job WHERE kind = 'deliver_conversation'"); n != 1 {
+			t.Fatalf("%d delivery jobs, want the one waiting", n)
+		}
+		if p := count(t, db, "SELECT MIN(priority) FROM river_job WHERE kind = 'deliver_conversation'"); p != 1 {
+			t.Fatalf("waiting job priority %d, want raised to 1", p)
+		}
+	})
+}
