@@ -262,11 +262,11 @@ func TestCheckInOpenIsHeldDuringQuietHoursAndRaisedOnce(t *testing.T) {
 	opens := f.Departure.Add(-30 * time.Hour)
 	h.clock.Advance(opens.Sub(h.clock.Now()) + time.Minute)
 	policy := func(domain.CarrierCode) domain.CheckInPolicy { return domain.DefaultCheckInPolicy }
-	n, err := u.watcher.CheckInOpen(context.Background(), policy, 3*time.Hour)
+	n, err := u.watcher.Timers(context.Background(), policy, 3*time.Hour)
 	if err != nil || n < 1 {
 		t.Fatalf("raised %d: %v", n, err)
 	}
-	if n, err := u.watcher.CheckInOpen(context.Background(), policy, 3*time.Hour); err != nil || n != 0 {
+	if n, err := u.watcher.Timers(context.Background(), policy, 3*time.Hour); err != nil || n != 0 {
 		t.Fatalf("raised again %d: %v", n, err)
 	}
 	ids := u.events(domain.KeyOf(f), domain.EventCheckInOpen)
@@ -339,4 +339,49 @@ func TestConcurrentFanOutsQueueOneMessageEach(t *testing.T) {
 				f.Number, msgs, len(numbers), notes, pax)
 		}
 	})
+}
+
+func TestGoToTheGateReminderComesFromTheClockOnce(t *testing.T) {
+	h := sqlite(t)
+	u := h.updates(domain.WhatsApp)
+	f, st := u.flightOf("DB4LHR")
+	u.ingest(st)
+	policy := func(domain.CarrierCode) domain.CheckInPolicy { return domain.DefaultCheckInPolicy }
+	// Before boarding time nothing is due (check-in opened too long ago to be told).
+	h.clock.Advance(f.BoardingTime().Add(-10*time.Minute).Sub(h.clock.Now()))
+	if _, err := u.watcher.Timers(context.Background(), policy, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if ids := u.events(st.Key, domain.EventBoarding); len(ids) != 0 {
+		t.Fatalf("boarding raised early: %v", ids)
+	}
+	h.clock.Advance(11 * time.Minute)
+	for range 2 {
+		if _, err := u.watcher.Timers(context.Background(), policy, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ids := u.events(st.Key, domain.EventBoarding)
+	if len(ids) != 1 {
+		t.Fatalf("boarding events %v, want one", ids)
+	}
+	// The status source saying boarding afterwards tells nothing new.
+	b := st
+	b.Phase = domain.PhaseBoarding
+	if res := u.ingest(b); res.Events != 0 {
+		t.Fatalf("source's boarding raised %d events", res.Events)
+	}
+	if res := u.fanOut(ids[0]); res.Messages != 1 {
+		t.Fatalf("fan-out: %+v", res)
+	}
+	expect(t, h.pushes(mustConv(t, h, "33600000102")), "embarquement", "D7")
+}
+
+func mustConv(t *testing.T, h *harness, waID string) int64 {
+	t.Helper()
+	c, ok := h.conversationOf(domain.WhatsApp, waID)
+	if !ok {
+		t.Fatalf("no conversation for %s", waID)
+	}
+	return c.ID
 }

@@ -191,36 +191,45 @@ func (w *Watcher) Poll(ctx context.Context) (IngestResult, error) {
 	return total, errors.Join(errs...)
 }
 
-// CheckInOpen raises the check-in-open event of every flight whose online check-in
-// window opened in the last lookback (and not later than now). It is idempotent:
-// an event raised before is not raised again.
-func (w *Watcher) CheckInOpen(ctx context.Context, policy func(domain.CarrierCode) domain.CheckInPolicy, lookback time.Duration) (int, error) {
+// boardingLookback is how late a "go to the gate" reminder may still be raised
+// after boarding time (the service was down, the tick was missed).
+const boardingLookback = 30 * time.Minute
+
+// Timers raises the events that come from the clock rather than from a status
+// source, and returns how many it raised:
+//   - check-in open, for every flight whose online check-in window opened in the
+//     last lookback and is still open;
+//   - boarding ("time to go to the gate"), at boarding time before the best known
+//     departure, for flights whose status source has not said boarding yet.
+//
+// The timers are the flights' rows and the events' unique versions, not process
+// memory: a restart or a second instance loses and doubles nothing.
+func (w *Watcher) Timers(ctx context.Context, policy func(domain.CarrierCode) domain.CheckInPolicy, lookback time.Duration) (int, error) {
 	c, err := w.content(ctx)
 	if err != nil {
 		return 0, err
 	}
 	rules := c.Rules.notifyRules()
-	if !rules.Rule(domain.EventCheckInOpen).Enabled {
+	checkIn, boarding := rules.Rule(domain.EventCheckInOpen).Enabled, rules.Rule(domain.EventBoarding).Enabled
+	if !checkIn && !boarding {
 		return 0, nil
 	}
 	now := w.now()
-	// Windows open at most a few days ahead: look at departures that could have
-	// opened in (now-lookback, now].
-	flights, err := w.manifest.FlightsDeparting(ctx, now, now.Add(72*time.Hour))
+	// Windows open at most a few days ahead; late flights still board.
+	flights, err := w.manifest.FlightsDeparting(ctx, now.Add(-6*time.Hour), now.Add(72*time.Hour))
 	if err != nil {
 		return 0, err
 	}
-	var due []domain.Flight
+	var cands []domain.Flight
 	var keys []domain.FlightKey
 	for _, f := range flights {
-		opens, closes := policy(f.Number.Carrier).Window(f)
-		if opens.After(now) || !opens.After(now.Add(-lookback)) || !closes.After(now) || f.Status == domain.FlightCancelled {
+		if f.Status == domain.FlightCancelled {
 			continue
 		}
-		due = append(due, f)
+		cands = append(cands, f)
 		keys = append(keys, domain.KeyOf(f))
 	}
-	if len(due) == 0 {
+	if len(cands) == 0 {
 		return 0, nil
 	}
 	watches, err := w.store.FlightWatches(ctx, keys)
@@ -228,32 +237,42 @@ func (w *Watcher) CheckInOpen(ctx context.Context, policy func(domain.CarrierCod
 		return 0, err
 	}
 	raised := 0
-	for i, f := range due {
+	for i, f := range cands {
 		k := keys[i]
 		for attempt := 0; ; attempt++ {
 			old, seen := watches[k]
-			if old.Notified.Versions[domain.EventCheckInOpen] > 0 || old.Notified.Phase == domain.PhaseCancelled {
-				break
-			}
 			st := old.Status
 			if !seen {
 				st = scheduledStatus(f)
+			}
+			kind, due := timerDue(f, old, st, policy, now, lookback, checkIn, boarding)
+			if !due {
+				break
 			}
 			told := old.Notified
 			versions := map[domain.FlightEventKind]int{}
 			for k, v := range told.Versions {
 				versions[k] = v
 			}
-			versions[domain.EventCheckInOpen] = 1
+			versions[kind]++
 			told.Versions = versions
-			ev := domain.FlightEvent{Key: k, Kind: domain.EventCheckInOpen, Version: 1, Status: st, Before: old.Notified, SeenAt: now}
+			if kind == domain.EventBoarding {
+				told.Phase = domain.PhaseBoarding
+			}
+			ev := domain.FlightEvent{Key: k, Kind: kind, Version: versions[kind], Status: st, Before: old.Notified, SeenAt: now}
 			err := w.store.SaveFlightWatch(ctx, FlightWatch{Key: k, Status: st, Notified: told, Version: old.Version, SeenAt: now}, []domain.FlightEvent{ev})
 			if err == nil {
 				raised++
-				break
+				if seen {
+					old.Notified, old.Version = told, old.Version+1
+				} else {
+					old = FlightWatch{Key: k, Status: st, Notified: told, Version: 1}
+				}
+				watches[k] = old
+				continue // both timers may be due for the same flight
 			}
 			if !domain.IsCode(err, domain.Conflict) || attempt >= 3 {
-				return raised, fmt.Errorf("check-in open %s: %w", k, err)
+				return raised, fmt.Errorf("timers %s: %w", k, err)
 			}
 			fresh, err := w.store.FlightWatches(ctx, []domain.FlightKey{k})
 			if err != nil {
@@ -263,6 +282,35 @@ func (w *Watcher) CheckInOpen(ctx context.Context, policy func(domain.CarrierCod
 		}
 	}
 	return raised, nil
+}
+
+// timerDue tells which clock event of a flight is due now, if any.
+func timerDue(f domain.Flight, old FlightWatch, st domain.FlightStatusReport, policy func(domain.CarrierCode) domain.CheckInPolicy,
+	now time.Time, lookback time.Duration, checkIn, boarding bool) (domain.FlightEventKind, bool) {
+	phase := old.Notified.Phase
+	if phase == domain.PhaseCancelled || phase.Operated() || st.Phase == domain.PhaseCancelled || st.Phase.Operated() {
+		return "", false
+	}
+	if checkIn && old.Notified.Versions[domain.EventCheckInOpen] == 0 {
+		opens, closes := policy(f.Number.Carrier).Window(f)
+		if !opens.After(now) && opens.After(now.Add(-lookback)) && closes.After(now) {
+			return domain.EventCheckInOpen, true
+		}
+	}
+	if boarding && old.Notified.Versions[domain.EventBoarding] == 0 && (phase == "" || phase == domain.PhaseScheduled) {
+		dep := st.Departure()
+		if dep.IsZero() {
+			dep = f.Departure
+		}
+		board := dep.Add(-time.Duration(max(f.BoardingMin, 1)) * time.Minute)
+		if f.BoardingMin <= 0 {
+			board = f.BoardingTime().Add(dep.Sub(f.Departure))
+		}
+		if !board.After(now) && board.After(now.Add(-boardingLookback)) && dep.After(now) {
+			return domain.EventBoarding, true
+		}
+	}
+	return "", false
 }
 
 // scheduledStatus is the status of a flight nobody has reported on: as scheduled.

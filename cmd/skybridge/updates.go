@@ -18,8 +18,8 @@ import (
 // Periodic tasks. Each cron firing is enqueued as a job unique per (task, time),
 // so that it runs once per cluster however many instances fire it.
 const (
-	taskStatusPoll  = "status_poll"
-	taskCheckInOpen = "checkin_open"
+	taskStatusPoll = "status_poll"
+	taskTimers     = "flight_timers"
 	// checkInOpenLookback is how late a check-in-open notice may still be raised
 	// after the window opened (the service was down, the tick was missed).
 	checkInOpenLookback = 3 * time.Hour
@@ -65,7 +65,7 @@ func newUpdates(cfg Config, a *app, engine *flows.Engine, enabled []domain.Chann
 		Log:     log, Horizon: cfg.Status.Horizon,
 	})
 	notifier := flows.NewNotifier(a.store, a.pss, engine, enabled, time.Now, log)
-	tasks := []scheduler.Task{{Name: taskCheckInOpen, Spec: "@every 1m"}}
+	tasks := []scheduler.Task{{Name: taskTimers, Spec: "@every 1m"}}
 	if cfg.Status.Poll != "off" {
 		tasks = append(tasks, scheduler.Task{Name: taskStatusPoll, Spec: cfg.Status.Poll})
 	}
@@ -84,7 +84,7 @@ func (u *updates) tick(a *app, log *slog.Logger) func(ctx context.Context, task 
 			res, err := u.watcher.Poll(ctx)
 			log.Debug("status poll", "at", at, "received", res.Received, "changed", res.Changed, "events", res.Events)
 			return err
-		case taskCheckInOpen:
+		case taskTimers:
 			policy := func(c domain.CarrierCode) domain.CheckInPolicy {
 				p, err := a.pss.CheckInPolicy(ctx, c)
 				if err != nil {
@@ -92,7 +92,7 @@ func (u *updates) tick(a *app, log *slog.Logger) func(ctx context.Context, task 
 				}
 				return p
 			}
-			_, err := u.watcher.CheckInOpen(ctx, policy, checkInOpenLookback)
+			_, err := u.watcher.Timers(ctx, policy, checkInOpenLookback)
 			return err
 		}
 		log.Warn("unknown periodic task ignored", "task", task)
