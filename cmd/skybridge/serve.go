@@ -95,7 +95,10 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, ready chan<- strin
 	hooks, parsers, senders := channels(cfg, log)
 	deliverer := flows.NewDeliverer(a.store, senders, engine, time.Now, log)
 	deliverer.WhatsAppTier = cfg.WhatsApp.Tier
-	deliverer.Lease = cfg.JobTimeout + 10*time.Second
+	// A dead holder's lease outlives the rescue of its other jobs (timeout + 15 s):
+	// a status webhook it was applying — Meta saying a message it sent just before
+	// dying was accepted — is applied before anyone could send that message again.
+	deliverer.Lease = cfg.JobTimeout + 45*time.Second
 	enabled := make([]domain.Channel, 0, len(senders))
 	for ch := range senders {
 		enabled = append(enabled, ch)

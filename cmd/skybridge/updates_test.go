@@ -275,9 +275,9 @@ func TestThreeInstancesNotifyEveryTravellerOnce(t *testing.T) {
 		return got, total
 	}
 	// A job of the killed instance is taken over once its timeout has passed
-	// (10 s here, plus 15 s), its delivery lease 10 s after the timeout.
+	// (10 s here, plus 15 s), its delivery leases 45 s after the timeout.
 	killed := time.Now()
-	deadline = time.Now().Add(90 * time.Second)
+	deadline = time.Now().Add(150 * time.Second)
 	for {
 		_, total := count()
 		if total >= 2*n || time.Now().After(deadline) {
@@ -295,6 +295,12 @@ func TestThreeInstancesNotifyEveryTravellerOnce(t *testing.T) {
 			missing++
 		case got[p] > w:
 			doubled++
+			for _, r := range fake.Requests() {
+				if r.Recipient == p && r.IsMessage() {
+					t.Logf("doubled %s: request %d at %s (kill at %s) %s", p, r.Seq, r.Received.Format("15:04:05.000"),
+						killed.Format("15:04:05.000"), r.Text)
+				}
+			}
 		}
 	}
 	if missing > 0 || doubled > 0 || total != 2*n {

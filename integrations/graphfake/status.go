@@ -154,6 +154,10 @@ func (h *hookSender) whatsappStatus(r Request, status string, first, template bo
 		"timestamp":    strconv.FormatInt(h.cfg.Now().Unix(), 10),
 		"recipient_id": r.Recipient,
 	}
+	// Meta echoes the sender's biz_opaque_callback_data in every status.
+	if cb, ok := r.Body["biz_opaque_callback_data"].(string); ok && cb != "" {
+		st["biz_opaque_callback_data"] = cb
+	}
 	switch {
 	case status == "failed":
 		st["errors"] = []map[string]any{{

@@ -93,7 +93,9 @@ func TestWhatsAppStatusWebhooks(t *testing.T) {
 	t.Parallel()
 	rcv, srv := newReceiver(t)
 	s := start(t, Config{StatusWebhooks: []StatusWebhook{{Channel: WhatsApp, URL: srv.URL, AppSecret: appSecret, Delay: time.Millisecond}}})
-	a := sendWA(t, s, waText("+447700900123", "Your boarding pass"))
+	msg := waText("+447700900123", "Your boarding pass")
+	msg["biz_opaque_callback_data"] = "sb:42"
+	a := sendWA(t, s, msg)
 	wamid := path(a.body, "messages", 0, "id")
 	bodies := rcv.wait(t, 3)
 	for i, want := range []string{"sent", "delivered", "read"} {
@@ -107,7 +109,8 @@ func TestWhatsAppStatusWebhooks(t *testing.T) {
 			path(value, "metadata", "display_phone_number") != DefaultDisplayNumber {
 			t.Fatalf("envelope %d: %v", i, b)
 		}
-		if path(st, "id") != wamid || path(st, "status") != want || path(st, "recipient_id") != "447700900123" {
+		if path(st, "id") != wamid || path(st, "status") != want || path(st, "recipient_id") != "447700900123" ||
+			path(st, "biz_opaque_callback_data") != "sb:42" {
 			t.Fatalf("status %d: %v, want %s of %v", i, st, want, wamid)
 		}
 		if ts, _ := path(st, "timestamp").(string); len(ts) != 10 {
