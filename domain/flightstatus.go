@@ -421,9 +421,13 @@ func DetectEvents(told Notified, r FlightStatusReport, rules NotifyRules, seen t
 		// Departed: nothing more to tell until it lands.
 		next.Phase = r.Phase
 		return events, next
+	case was.Operated():
+		// A stale report from before departure: the flight has left.
+		return events, next
 	}
 
 	// Before departure: times, gate, terminal, boarding.
+	delayed := false
 	baseline := told.Departure
 	if baseline.IsZero() {
 		baseline = r.ScheduledDeparture
@@ -432,7 +436,7 @@ func DetectEvents(told Notified, r FlightStatusReport, rules NotifyRules, seen t
 		moved := dep.Sub(baseline)
 		if d := rules.Rule(EventDelay); moved > 0 && moved >= time.Duration(d.ThresholdMinutes)*time.Minute {
 			if raise(EventDelay) {
-				next.Departure = dep
+				next.Departure, delayed = dep, true
 			}
 		}
 		if e := rules.Rule(EventEarlier); moved < 0 && -moved >= time.Duration(e.ThresholdMinutes)*time.Minute {
@@ -465,8 +469,10 @@ func DetectEvents(told Notified, r FlightStatusReport, rules NotifyRules, seen t
 		if raise(EventGateClosing) {
 			next.Phase = PhaseGateClose
 		}
-	case r.Phase == PhaseScheduled && (was == PhaseBoarding || was == PhaseGateClose):
-		// Boarding interrupted (a delay at the gate): back to expecting it.
+	case r.Phase == PhaseScheduled && (was == PhaseBoarding || was == PhaseGateClose) && delayed:
+		// Boarding interrupted by a delay at the gate: back to expecting it. (A
+		// source merely lagging behind a boarding time told from the clock says
+		// scheduled too: that is not an interruption.)
 		next.Phase = PhaseScheduled
 	}
 	return events, next

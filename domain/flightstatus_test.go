@@ -105,6 +105,11 @@ func TestDetectEvents(t *testing.T) {
 				return []domain.FlightStatusReport{st(domain.PhaseDeparted, 0, "", ""), a, b, b}
 			}(),
 			[]string{"arrived/1", "arrived/2"}},
+		{"a lagging source after boarding was told says nothing", def,
+			[]domain.FlightStatusReport{st(B, 0, "D7", ""), st(S, 0, "D7", ""), st(S, 5, "D7", ""), st(B, 0, "D7", "")},
+			[]string{"boarding/1"}},
+		{"a stale pre-departure report after departure says nothing", def,
+			[]domain.FlightStatusReport{st(S, 0, "D7", ""), st(domain.PhaseDeparted, 0, "D7", ""), st(S, 45, "D9", "")}, nil},
 		{"nothing after departure but the arrival", def,
 			[]domain.FlightStatusReport{st(domain.PhaseDeparted, 0, "D7", ""), st(domain.PhaseDeparted, 45, "D9", "")}, nil},
 		{"a disabled kind raises nothing and keeps its baseline", noDelay,

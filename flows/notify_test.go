@@ -385,3 +385,41 @@ func mustConv(t *testing.T, h *harness, waID string) int64 {
 	}
 	return c.ID
 }
+
+func TestPushedStatusOutranksLaggingPolls(t *testing.T) {
+	h := sqlite(t)
+	u := h.updates()
+	f, st := u.flightOf("DB4LHR")
+	st.Source = "poll:rest"
+	u.ingest(st)
+	pushed := st
+	pushed.Source = "push:ops"
+	pushed.EstimatedDeparture = f.Departure.Add(30 * time.Minute).UTC()
+	if res := u.ingest(pushed); res.Events != 1 {
+		t.Fatalf("push: %+v", res)
+	}
+	// The provider has not caught up: it still says on time. Nothing is told.
+	if res := u.ingest(st); res.Changed != 0 || res.Events != 0 {
+		t.Fatalf("lagging poll: %+v", res)
+	}
+	// After the push's precedence the provider is believed again.
+	h.clock.Advance(31 * time.Minute)
+	if res := u.ingest(st); res.Events != 1 {
+		t.Fatalf("poll after precedence: %+v", res)
+	}
+	if ids := u.events(st.Key, domain.EventEarlier); len(ids) != 1 {
+		t.Fatalf("earlier events %v", ids)
+	}
+}
+
+func TestAFlightFirstSeenAfterLandingIsNoNews(t *testing.T) {
+	h := sqlite(t)
+	u := h.updates()
+	_, st := u.flightOf("DB4LHR")
+	landed := st
+	landed.Phase = domain.PhaseArrived
+	landed.BaggageBelt = "7"
+	if res := u.ingest(landed); res.Events != 0 || res.Changed != 1 {
+		t.Fatalf("first sighting, landed: %+v", res)
+	}
+}

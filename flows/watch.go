@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/skybridge/skybridge/domain"
@@ -107,11 +108,16 @@ func (w *Watcher) Ingest(ctx context.Context, reports []domain.FlightStatusRepor
 		r := latest[k]
 		for attempt := 0; ; attempt++ {
 			old, seen := watches[k]
-			if seen && sameStatus(old.Status, r) {
+			if seen && (sameStatus(old.Status, r) || outranked(old, r, w.now())) {
 				break
 			}
 			res.Changed++
 			events, told := domain.DetectEvents(old.Notified, r, rules, w.now())
+			if !seen && r.Phase.Operated() && r.Phase != domain.PhaseDiverted {
+				// First seen when it has already left or landed (a new deployment, a
+				// new carrier): that is the baseline, not news.
+				events = nil
+			}
 			nw := FlightWatch{Key: k, Status: r, Notified: told, Version: old.Version, SeenAt: w.now()}
 			err := w.store.SaveFlightWatch(ctx, nw, events)
 			if err == nil {
@@ -135,6 +141,21 @@ func (w *Watcher) Ingest(ctx context.Context, reports []domain.FlightStatusRepor
 		}
 	}
 	return res, nil
+}
+
+// pushPrecedence is how long a status pushed by the airline's operations system
+// outranks what polled providers say: the airline knows its own flights first,
+// and a provider that has not caught up must not undo what travellers were told.
+const pushPrecedence = 30 * time.Minute
+
+// outranked reports whether a new report must not replace the stored one: it is
+// older than it, or a poll within pushPrecedence of an operations push.
+func outranked(old FlightWatch, r domain.FlightStatusReport, now time.Time) bool {
+	if !r.UpdatedAt.IsZero() && !old.Status.UpdatedAt.IsZero() && r.UpdatedAt.Before(old.Status.UpdatedAt) {
+		return true
+	}
+	pushed := strings.HasPrefix(old.Status.Source, "push:")
+	return pushed && !strings.HasPrefix(r.Source, "push:") && now.Sub(old.SeenAt) < pushPrecedence
 }
 
 // sameStatus reports whether two reports say the same (the source and its clock

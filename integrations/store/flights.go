@@ -354,9 +354,12 @@ func (s *Store) insertFlightEvent(ctx context.Context, tx *gorm.DB, sqlTx *sql.T
 		return nil // raised before: its fan-out was enqueued then
 	}
 	_, err = s.river.InsertTx(ctx, sqlTx, fanOutArgs{EventID: row.ID}, &river.InsertOpts{
-		Queue:      queueNotify,
-		Priority:   eventPriority(ev, now),
-		UniqueOpts: river.UniqueOpts{ByArgs: true},
+		Queue:    queueNotify,
+		Priority: eventPriority(ev, now),
+		// A fan-out is never given up quickly: with retries backing off to
+		// Options.MaxBackoff, this rides out an outage of several hours.
+		MaxAttempts: fanOutAttempts,
+		UniqueOpts:  river.UniqueOpts{ByArgs: true},
 	})
 	if err != nil {
 		return fmt.Errorf("enqueue fan-out of event %d: %w", row.ID, err)

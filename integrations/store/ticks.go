@@ -59,6 +59,15 @@ func (w *tickWorker) Work(ctx context.Context, job *river.Job[tickArgs]) error {
 	return w.s.snoozed(tick(ctx, job.Args.Task, job.Args.At))
 }
 
+// fanOutAttempts bounds the retries of one fan-out (see NextRetry).
+const fanOutAttempts = 60
+
+// NextRetry backs off exponentially up to Options.MaxBackoff, like turns: 60
+// attempts at the default five-minute ceiling span about five hours.
+func (w *fanOutWorker) NextRetry(job *river.Job[fanOutArgs]) time.Time {
+	return time.Now().Add(backoff(job.Attempt, w.s.opts.MaxBackoff))
+}
+
 type fanOutWorker struct {
 	river.WorkerDefaults[fanOutArgs]
 	s *Store
