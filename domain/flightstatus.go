@@ -222,6 +222,22 @@ type FlightEvent struct {
 	SeenAt time.Time
 }
 
+// Priority orders the work of an event when there is more to send than the
+// channels allow (River runs 1 first): cancellations and diversions, then by how
+// soon the flight leaves.
+func (e FlightEvent) Priority(now time.Time) int {
+	if e.Kind == EventCancelled || e.Kind == EventDiverted {
+		return 1
+	}
+	switch until := e.Status.Departure().Sub(now); {
+	case until < 3*time.Hour:
+		return 2
+	case until < 24*time.Hour:
+		return 3
+	}
+	return 4
+}
+
 // Notified is what travellers on a flight were last told: the baseline new
 // statuses are compared with, so that a delay creeping up five minutes at a time is
 // told once it adds up, and a gate that flaps back before anyone was told is not

@@ -158,7 +158,7 @@ func (n *Notifier) FanOut(ctx context.Context, eventID int64) (FanOutResult, err
 			return res, &domain.Snooze{At: until, Reason: "quiet hours at " + string(flight.Origin.Code)}
 		}
 	}
-	prio := priority(ev, now)
+	prio := ev.Priority(now)
 	after := int64(0)
 	for {
 		groups, err := n.manifest.Travellers(ctx, ev.Key, after, n.PageSize)
@@ -185,20 +185,6 @@ func (n *Notifier) FanOut(ctx context.Context, eventID int64) (FanOutResult, err
 		"bookings", res.Bookings, "queued", res.Queued, "messages", res.Messages, "opted_out", res.OptedOut,
 		"unreachable", res.Unreachable, "agent", res.Agent)
 	return res, nil
-}
-
-// priority: cancellations and diversions first, then by how soon the flight leaves.
-func priority(ev domain.FlightEvent, now time.Time) int {
-	if ev.Kind == domain.EventCancelled || ev.Kind == domain.EventDiverted {
-		return 1
-	}
-	switch until := ev.Status.Departure().Sub(now); {
-	case until < 3*time.Hour:
-		return 2
-	case until < 24*time.Hour:
-		return 3
-	}
-	return 4
 }
 
 type recipient struct {

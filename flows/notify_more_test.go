@@ -28,13 +28,8 @@ func (h *harness) scalar(query string, args ...any) int64 {
 
 // eventVersions returns the versions raised of a kind on a flight, oldest first.
 func (u *updates) eventVersions(key domain.FlightKey, kind domain.FlightEventKind) []int {
-	u.h.t.Helper()
 	var v []int
-	err := u.h.db.Gorm.Raw(`SELECT version FROM flight_events WHERE carrier = ? AND number = ? AND flight_date = ? AND kind = ? ORDER BY version`,
-		string(key.Flight.Carrier), key.Flight.Number, key.Date, string(kind)).Scan(&v).Error
-	if err != nil {
-		u.h.t.Fatal(err)
-	}
+	u.eventColumn(key, kind, "version", &v)
 	return v
 }
 

@@ -65,14 +65,19 @@ func (u *updates) ingest(r ...domain.FlightStatusReport) flows.IngestResult {
 
 // events returns the ids of the flight's events of a kind, oldest first.
 func (u *updates) events(key domain.FlightKey, kind domain.FlightEventKind) []int64 {
-	u.h.t.Helper()
 	var ids []int64
-	err := u.h.db.Gorm.Raw(`SELECT id FROM flight_events WHERE carrier = ? AND number = ? AND flight_date = ? AND kind = ? ORDER BY version`,
-		string(key.Flight.Carrier), key.Flight.Number, key.Date, string(kind)).Scan(&ids).Error
+	u.eventColumn(key, kind, "id", &ids)
+	return ids
+}
+
+// eventColumn reads one column of the flight's events of a kind, oldest first.
+func (u *updates) eventColumn(key domain.FlightKey, kind domain.FlightEventKind, column string, dest any) {
+	u.h.t.Helper()
+	err := u.h.db.Gorm.Raw(`SELECT `+column+` FROM flight_events WHERE carrier = ? AND number = ? AND flight_date = ? AND kind = ? ORDER BY version`,
+		string(key.Flight.Carrier), key.Flight.Number, key.Date, string(kind)).Scan(dest).Error
 	if err != nil {
 		u.h.t.Fatal(err)
 	}
-	return ids
 }
 
 func (u *updates) fanOut(id int64) flows.FanOutResult {
@@ -348,7 +353,7 @@ func TestGoToTheGateReminderComesFromTheClockOnce(t *testing.T) {
 	u.ingest(st)
 	policy := func(domain.CarrierCode) domain.CheckInPolicy { return domain.DefaultCheckInPolicy }
 	// Before boarding time nothing is due (check-in opened too long ago to be told).
-	h.clock.Advance(f.BoardingTime().Add(-10*time.Minute).Sub(h.clock.Now()))
+	h.clock.Advance(f.BoardingTime().Add(-10 * time.Minute).Sub(h.clock.Now()))
 	if _, err := u.watcher.Timers(context.Background(), policy, time.Hour); err != nil {
 		t.Fatal(err)
 	}

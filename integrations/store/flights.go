@@ -355,7 +355,7 @@ func (s *Store) insertFlightEvent(ctx context.Context, tx *gorm.DB, sqlTx *sql.T
 	}
 	_, err = s.river.InsertTx(ctx, sqlTx, fanOutArgs{EventID: row.ID}, &river.InsertOpts{
 		Queue:    queueNotify,
-		Priority: eventPriority(ev, now),
+		Priority: ev.Priority(now),
 		// A fan-out is never given up quickly: with retries backing off to
 		// Options.MaxBackoff, this rides out an outage of several hours.
 		MaxAttempts: fanOutAttempts,
@@ -365,22 +365,6 @@ func (s *Store) insertFlightEvent(ctx context.Context, tx *gorm.DB, sqlTx *sql.T
 		return fmt.Errorf("enqueue fan-out of event %d: %w", row.ID, err)
 	}
 	return nil
-}
-
-// eventPriority orders fan-outs when more are waiting than workers: cancellations
-// and diversions first, then by how soon the flight leaves (as flows does for the
-// messages).
-func eventPriority(ev domain.FlightEvent, now time.Time) int {
-	if ev.Kind == domain.EventCancelled || ev.Kind == domain.EventDiverted {
-		return 1
-	}
-	switch until := ev.Status.Departure().Sub(now); {
-	case until < 3*time.Hour:
-		return 2
-	case until < 24*time.Hour:
-		return 3
-	}
-	return 4
 }
 
 // FlightEvent loads a raised event; an unknown id is a NotFound error.
