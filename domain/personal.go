@@ -94,3 +94,59 @@ func Mask(s string) string {
 	}
 	return strings.Repeat("*", len(r)-2) + string(r[len(r)-2:])
 }
+
+// DataSubject names the traveller of a subject access or erasure request: an
+// identifier on a channel (a WhatsApp number, a Messenger id, a web chat
+// session), or a booking reference with a surname on it.
+type DataSubject struct {
+	Channel Channel
+	UserID  string
+	Locator RecordLocator
+	Surname string
+}
+
+// ParseDataSubject checks a request's subject: kind is "whatsapp", "messenger",
+// "webchat" (id is the identifier on that channel) or "booking" (id is the
+// booking reference, surname required). A WhatsApp number may be written with a
+// leading + and spaces; it is kept as the digits WhatsApp uses.
+func ParseDataSubject(kind, id, surname string) (DataSubject, error) {
+	const op = "parse data subject"
+	id = strings.TrimSpace(id)
+	switch Channel(kind) {
+	case WhatsApp:
+		id = strings.NewReplacer("+", "", " ", "", "-", "").Replace(id)
+		fallthrough
+	case Messenger, WebChat:
+		if id == "" {
+			return DataSubject{}, Errorf(Invalid, op, "an identifier on %s is required", kind)
+		}
+		return DataSubject{Channel: Channel(kind), UserID: id}, nil
+	}
+	if kind != "booking" {
+		return DataSubject{}, Errorf(Invalid, op, "unknown kind %q (whatsapp, messenger, webchat, booking)", kind)
+	}
+	loc, err := ParseRecordLocator(id)
+	if err != nil {
+		return DataSubject{}, Errorf(Invalid, op, "%q is not a booking reference", id)
+	}
+	if FoldName(surname) == "" {
+		return DataSubject{}, Errorf(Invalid, op, "a surname on the booking is required")
+	}
+	return DataSubject{Locator: loc, Surname: strings.TrimSpace(surname)}, nil
+}
+
+// Kind is "booking" or the subject's channel.
+func (d DataSubject) Kind() string {
+	if d.Locator != "" {
+		return "booking"
+	}
+	return string(d.Channel)
+}
+
+// LogValue keeps the identifier and the surname out of logs.
+func (d DataSubject) LogValue() slog.Value {
+	if d.Locator != "" {
+		return slog.StringValue("booking " + string(d.Locator) + " " + initial(d.Surname))
+	}
+	return slog.StringValue(string(d.Channel) + " " + Mask(d.UserID))
+}
