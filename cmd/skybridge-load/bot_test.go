@@ -27,7 +27,9 @@ type bot struct {
 	delay  time.Duration
 	silent bool // never reply
 	double bool // send every reply twice
+	refs   bool // put a reference of its own in each WhatsApp send, as Skybridge does
 	dedup  bool // ignore redelivered message ids, as Skybridge's inbox does
+	refuse int  // answer this many signed webhooks 503 without reading them, as Skybridge does while its database is down
 
 	mu       sync.Mutex
 	graph    string
@@ -85,6 +87,14 @@ func (b *bot) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusUnauthorized)
 		return
 	}
+	b.mu.Lock()
+	if b.refuse > 0 {
+		b.refuse--
+		b.mu.Unlock()
+		w.WriteHeader(http.StatusServiceUnavailable)
+		return
+	}
+	b.mu.Unlock()
 	var doc map[string]any
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		b.shape("not JSON")
@@ -119,8 +129,12 @@ func (b *bot) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if b.double {
 			n = 2
 		}
+		ref := ""
+		if b.refs {
+			ref = "skybridge:" + in.id
+		}
 		for range n {
-			b.reply(ch, in)
+			b.reply(ch, in, ref)
 		}
 	}()
 }
@@ -200,7 +214,7 @@ func (b *bot) parseMessenger(doc map[string]any) inbound {
 
 // reply walks: check in → booking → "Shall I check in?" (Yes/No) → dangerous
 // goods (I confirm / I carry some) → done, with no choices.
-func (b *bot) reply(ch graphfake.Channel, in inbound) {
+func (b *bot) reply(ch graphfake.Channel, in inbound, ref string) {
 	type opt struct{ id, title string }
 	var text string
 	var choices []opt
@@ -224,6 +238,9 @@ func (b *bot) reply(ch graphfake.Channel, in inbound) {
 	if ch == graphfake.WhatsApp {
 		url = graph + "/v23.0/" + graphfake.DefaultPhoneNumberID + "/messages"
 		body = map[string]any{"messaging_product": "whatsapp", "recipient_type": "individual", "to": "+" + in.user, "type": "text", "text": map[string]any{"body": text}}
+		if ref != "" {
+			body["biz_opaque_callback_data"] = ref
+		}
 		if len(choices) > 0 && in.choice == "" {
 			var buttons []any
 			for _, c := range choices {

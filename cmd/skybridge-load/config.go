@@ -16,7 +16,10 @@ import (
 
 // config is everything a load run needs, from flags.
 type config struct {
-	Target      string
+	Target string
+	// Targets are the instances webhooks are spread over, round robin, as a
+	// load balancer in front of several Skybridges would; Target is the first.
+	Targets     []string
 	FakeAddr    string
 	Channel     string // whatsapp, messenger or both
 	Travellers  int
@@ -45,6 +48,14 @@ type config struct {
 	StatusWebhooks bool
 	Faults         string
 	JSON           bool
+	// RedeliverFor is how long a webhook Skybridge did not acknowledge (non-2xx
+	// or no answer) is posted again, to the next target, as Meta redelivers; 0
+	// gives up at once.
+	RedeliverFor time.Duration
+	// TurnsOut, when set, is a file that receives one JSON line per turn.
+	TurnsOut string
+	// Linger keeps the fake Graph API up this long after the report.
+	Linger time.Duration
 
 	// fakeReady, for tests, is told the fake Graph API once it listens.
 	fakeReady func(*graphfake.Server)
@@ -58,8 +69,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	var c config
 	fs := flag.NewFlagSet("skybridge-load", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var bookings string
+	var bookings, targets string
 	fs.StringVar(&c.Target, "target", "http://127.0.0.1:8080", "base URL of the running Skybridge (loopback only)")
+	fs.StringVar(&targets, "targets", "", "comma-separated base URLs of several Skybridge instances sharing one database; webhooks are spread over them round robin (overrides -target)")
 	fs.StringVar(&c.FakeAddr, "fake-addr", "127.0.0.1:9090", "address of the in-process fake Graph API Skybridge must send to")
 	fs.StringVar(&c.Channel, "channel", "whatsapp", "whatsapp, messenger or both")
 	fs.IntVar(&c.Travellers, "travellers", 10, "simulated travellers, each with its own wa_id or PSID")
@@ -86,11 +98,24 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&c.StatusWebhooks, "status-webhooks", false, "have the fake post signed status webhooks for every reply")
 	fs.StringVar(&c.Faults, "faults", "", `faults for the fake Graph API as JSON, e.g. '{"throttle":{"fraction":0.05}}'`)
 	fs.BoolVar(&c.JSON, "json", false, "print the report as JSON")
+	fs.DurationVar(&c.RedeliverFor, "redeliver-failed", 0, "keep posting a webhook that was not acknowledged (non-2xx, no answer) to the next target with backoff for this long, as Meta does; 0 gives up at once")
+	fs.DurationVar(&c.Linger, "linger", 0, "keep the fake Graph API up this long after the report (interrupt ends it), so that what Skybridge still sends is recorded at GET /_fake/requests")
+	fs.StringVar(&c.TurnsOut, "turns-out", "", "write one JSON line per turn (message id, target, acknowledgement, replies, times) to this file")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	for _, u := range strings.Split(targets, ",") {
+		if u = strings.TrimSpace(u); u != "" {
+			c.Targets = append(c.Targets, u)
+		}
+	}
+	if len(c.Targets) > 0 {
+		c.Target = c.Targets[0]
+	} else {
+		c.Targets = []string{c.Target}
 	}
 	for _, b := range strings.Split(bookings, ",") {
 		if b = strings.TrimSpace(b); b != "" {
@@ -102,8 +127,13 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 
 func (c config) validate() error {
 	var errs []error
-	if err := checkLoopback(c.Target); err != nil {
-		errs = append(errs, err)
+	for _, t := range c.Targets {
+		if err := checkLoopback(t); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(c.Targets) == 0 {
+		errs = append(errs, checkLoopback(c.Target))
 	}
 	switch c.Channel {
 	case "whatsapp", "messenger", "both":
@@ -124,6 +154,9 @@ func (c config) validate() error {
 	}
 	if c.ReplyTimeout <= 0 || c.Settle < 0 || c.MaxWebhooks < 1 || c.MaxTurns < 1 {
 		errs = append(errs, errors.New("-reply-timeout, -max-webhooks and -max-turns must be positive, -settle not negative"))
+	}
+	if c.RedeliverFor < 0 || c.Linger < 0 {
+		errs = append(errs, errors.New("-redeliver-failed and -linger must not be negative"))
 	}
 	if c.Redeliver < 0 || c.Redeliver > 1 {
 		errs = append(errs, fmt.Errorf("-redeliver %v: want 0 to 1", c.Redeliver))

@@ -26,6 +26,8 @@ type load struct {
 	budget  atomic.Int64  // webhooks left
 	byID    map[string]*traveller
 	redeliv atomic.Uint64 // fraction accumulator, in millionths
+	next    atomic.Uint64 // round robin over cfg.Targets
+	turns   *turnLog      // -turns-out; nil writes nothing
 }
 
 // traveller is one simulated person with their own channel identity.
@@ -96,6 +98,13 @@ func newLoad(cfg config) (*load, error) {
 	if cfg.fakeReady != nil {
 		cfg.fakeReady(l.fake)
 	}
+	if cfg.TurnsOut != "" {
+		var err error
+		if l.turns, err = openTurnLog(cfg.TurnsOut); err != nil {
+			l.fake.Close()
+			return nil, err
+		}
+	}
 	return l, nil
 }
 
@@ -116,6 +125,13 @@ func (l *load) onReply(r graphfake.Request) {
 		return
 	}
 	l.stats.replies++
+	if id := callbackData(r); id != "" {
+		key := id + "\x00" + fingerprint(r)
+		if l.stats.sends[key] {
+			l.stats.duplicateSends++
+		}
+		l.stats.sends[key] = true
+	}
 	if l.stats.firstReplyAt.IsZero() {
 		l.stats.firstReplyAt = r.Received
 	}
@@ -148,8 +164,11 @@ func (l *load) run(ctx context.Context) time.Duration {
 	return time.Since(start)
 }
 
-// close stops the fake Graph API.
-func (l *load) close() { l.fake.Close() }
+// close stops the fake Graph API and closes the turn log.
+func (l *load) close() error {
+	l.fake.Close()
+	return l.turns.close()
+}
 
 // converse runs conversations for one traveller until sendCtx ends.
 func (l *load) converse(sendCtx, waitCtx context.Context, t *traveller) {
@@ -205,20 +224,22 @@ func (l *load) turn(sendCtx, waitCtx context.Context, t *traveller, u utterance)
 		return nil, false
 	}
 	var body []byte
+	var id string
 	path := l.cfg.WhatsAppPath
 	if t.channel == graphfake.WhatsApp {
-		body, _ = l.build.whatsapp(t.id, t.name, u, time.Now())
+		body, id = l.build.whatsapp(t.id, t.name, u, time.Now())
 	} else {
-		body, _ = l.build.messenger(t.id, u, time.Now())
+		body, id = l.build.messenger(t.id, u, time.Now())
 		path = l.cfg.MessengerPath
 	}
-	sent := time.Now()
+	rec := turnRecord{Traveller: t.id, Channel: string(t.channel), MessageID: id, Sent: time.Now()}
+	defer func() { l.turns.write(rec) }()
 	// A turn begun before the end is finished: its POSTs are bounded by waitCtx.
-	if status := l.post(waitCtx, path, body, false); status != http.StatusOK {
+	if !l.deliver(waitCtx, path, body, &rec) {
 		return nil, false
 	}
 	if l.redeliverNow() && l.budget.Add(-1) >= 0 {
-		l.post(waitCtx, path, body, true)
+		l.post(waitCtx, l.target(), path, body, true)
 	}
 	var replies []graphfake.Request
 	timer := time.NewTimer(l.cfg.ReplyTimeout)
@@ -226,14 +247,17 @@ func (l *load) turn(sendCtx, waitCtx context.Context, t *traveller, u utterance)
 	select {
 	case r := <-t.inbox:
 		replies = append(replies, r)
+		rec.reply(r)
 		l.count(func(s *stats) {
 			s.turns++
-			s.e2eLatency = append(s.e2eLatency, r.Received.Sub(sent))
+			s.e2eLatency = append(s.e2eLatency, r.Received.Sub(rec.Sent))
 		})
 	case <-timer.C:
+		rec.TimedOut = true
 		l.count(func(s *stats) { s.timeouts++ })
 		return nil, false
 	case <-waitCtx.Done():
+		rec.TimedOut = true
 		l.count(func(s *stats) { s.timeouts++ })
 		return nil, false
 	}
@@ -243,25 +267,87 @@ func (l *load) turn(sendCtx, waitCtx context.Context, t *traveller, u utterance)
 		select {
 		case r := <-t.inbox:
 			quiet.Stop()
+			rec.reply(r)
 			if f := fingerprint(r); seen[f] {
+				rec.Duplicates++
 				l.count(func(s *stats) { s.duplicates++ })
 			} else {
 				seen[f] = true
 			}
 			replies = append(replies, r)
 		case <-quiet.C:
+			l.answered(rec)
 			return replies, true
 		case <-waitCtx.Done():
 			quiet.Stop()
+			l.answered(rec)
 			return replies, true
 		}
 	}
 }
 
+// answered counts a turn whose replies have all arrived.
+func (l *load) answered(rec turnRecord) {
+	l.count(func(s *stats) {
+		s.answered++
+		if rec.Duplicates > 0 {
+			s.duplicated++
+		}
+	})
+}
+
+// target picks the instance for a new webhook, round robin.
+func (l *load) target() int {
+	return int((l.next.Add(1) - 1) % uint64(len(l.cfg.Targets)))
+}
+
+// deliver posts a traveller's webhook until an instance acknowledges it. A
+// webhook not acknowledged is, with -redeliver-failed, posted again to the next
+// instance after a growing pause, as Meta keeps redelivering what was not
+// answered 200; the same message id makes a redelivery of a message that was in
+// fact stored a no-op. It records every attempt in rec and reports whether the
+// message was acknowledged.
+func (l *load) deliver(ctx context.Context, path string, body []byte, rec *turnRecord) bool {
+	l.count(func(s *stats) { s.messages++ })
+	target := l.target()
+	pause := 100 * time.Millisecond
+	for {
+		status := l.post(ctx, target, path, body, len(rec.Statuses) > 0)
+		rec.Targets = append(rec.Targets, l.cfg.Targets[target])
+		rec.Statuses = append(rec.Statuses, status)
+		rec.Answered = append(rec.Answered, time.Now())
+		if status == http.StatusOK {
+			rec.Acked = rec.Answered[len(rec.Answered)-1]
+			l.count(func(s *stats) { s.acknowledged++ })
+			return true
+		}
+		if ctx.Err() != nil || time.Since(rec.Sent)+pause > l.cfg.RedeliverFor {
+			l.count(func(s *stats) { s.unacknowledged++ })
+			return false
+		}
+		select {
+		case <-time.After(pause):
+		case <-ctx.Done():
+			l.count(func(s *stats) { s.unacknowledged++ })
+			return false
+		}
+		pause = min(2*pause, 2*time.Second)
+		target = (target + 1) % len(l.cfg.Targets)
+	}
+}
+
 // fingerprint identifies a reply's content: the same content twice in one turn
-// is a duplicate reply.
+// is a duplicate reply. Skybridge's own message id, which WhatsApp sends carry
+// (biz_opaque_callback_data), is part of it: two messages that merely read the
+// same are not one message sent twice.
 func fingerprint(r graphfake.Request) string {
-	return fmt.Sprintf("%s\x00%s\x00%v", r.Kind, r.Text, r.Choices)
+	return fmt.Sprintf("%s\x00%s\x00%s\x00%v", callbackData(r), r.Kind, r.Text, r.Choices)
+}
+
+// callbackData is the sender's reference a WhatsApp send carries, "" if none.
+func callbackData(r graphfake.Request) string {
+	s, _ := r.Body["biz_opaque_callback_data"].(string)
+	return s
 }
 
 // drain counts replies that arrived while the traveller was not waiting.
@@ -278,14 +364,14 @@ func (l *load) drain(t *traveller) {
 
 // post signs and sends one webhook and records its acknowledgement; it returns
 // the HTTP status, 0 on a transport error.
-func (l *load) post(ctx context.Context, path string, body []byte, redelivery bool) int {
+func (l *load) post(ctx context.Context, target int, path string, body []byte, redelivery bool) int {
 	select {
 	case l.slots <- struct{}{}:
 	case <-ctx.Done():
 		return 0
 	}
 	defer func() { <-l.slots }()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(l.cfg.Target, "/")+path, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(l.cfg.Targets[target], "/")+path, bytes.NewReader(body))
 	if err != nil {
 		l.stats.ack(0, 0, redelivery)
 		return 0
@@ -331,27 +417,36 @@ func (l *load) verifyHandshake(ctx context.Context) string {
 	}
 	var out []string
 	paths := map[string]string{"whatsapp": l.cfg.WhatsAppPath, "messenger": l.cfg.MessengerPath}
-	for _, ch := range []string{"whatsapp", "messenger"} {
-		if l.cfg.Channel != ch && l.cfg.Channel != "both" {
-			continue
-		}
-		challenge := fmt.Sprint(time.Now().UnixNano())
-		u := strings.TrimRight(l.cfg.Target, "/") + paths[ch] + "?hub.mode=subscribe&hub.challenge=" + challenge + "&hub.verify_token=" + l.cfg.VerifyToken
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-		resp, err := l.client.Do(req)
-		if err != nil {
-			out = append(out, ch+": unreachable")
-			continue
-		}
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
-		resp.Body.Close()
-		if resp.StatusCode == 200 && string(b) == challenge {
-			out = append(out, ch+": ok")
-		} else {
-			out = append(out, fmt.Sprintf("%s: failed (HTTP %d)", ch, resp.StatusCode))
+	for i, target := range l.cfg.Targets {
+		for _, ch := range []string{"whatsapp", "messenger"} {
+			if l.cfg.Channel != ch && l.cfg.Channel != "both" {
+				continue
+			}
+			name := ch
+			if len(l.cfg.Targets) > 1 {
+				name = fmt.Sprintf("%s@%d", ch, i+1)
+			}
+			out = append(out, name+": "+l.handshake(ctx, target, paths[ch]))
 		}
 	}
 	return strings.Join(out, ", ")
+}
+
+// handshake performs one verification GET against target's webhook path.
+func (l *load) handshake(ctx context.Context, target, path string) string {
+	challenge := fmt.Sprint(time.Now().UnixNano())
+	u := strings.TrimRight(target, "/") + path + "?hub.mode=subscribe&hub.challenge=" + challenge + "&hub.verify_token=" + l.cfg.VerifyToken
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	resp, err := l.client.Do(req)
+	if err != nil {
+		return "unreachable"
+	}
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
+	resp.Body.Close()
+	if resp.StatusCode == 200 && string(b) == challenge {
+		return "ok"
+	}
+	return fmt.Sprintf("failed (HTTP %d)", resp.StatusCode)
 }
 
 // pacer spaces webhooks evenly at a rate; a zero rate never waits.

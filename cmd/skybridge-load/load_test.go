@@ -5,6 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -112,6 +116,16 @@ func TestDuplicateRepliesAreCounted(t *testing.T) {
 	if r.Errors.DuplicateReplies == 0 || r.Errors.DuplicateReplies != r.Replies.Turns {
 		t.Fatalf("duplicates %d for %d turns", r.Errors.DuplicateReplies, r.Replies.Turns)
 	}
+	if r.Messages.Duplicated != r.Replies.Turns || r.Messages.DuplicateSends != 0 {
+		t.Fatalf("messages %+v: every turn duplicated, no reference to tell sends apart", r.Messages)
+	}
+	// With Skybridge's reference in each send, a repeated send is known exactly.
+	b, srv = newBot(t, "load-secret")
+	b.double, b.refs = true, true
+	r = runLoad(t, b, testConfig(t, srv.URL, "-duration", "500ms"))
+	if r.Messages.DuplicateSends == 0 || r.Messages.DuplicateSends != r.Messages.Duplicated {
+		t.Fatalf("messages %+v", r.Messages)
+	}
 }
 
 func TestRedeliveryIsHarmlessWhenSkybridgeDeduplicates(t *testing.T) {
@@ -166,6 +180,10 @@ func TestOnlyLoopbackTargets(t *testing.T) {
 			t.Errorf("%s refused: %v", target, err)
 		}
 	}
+	if _, err := parseFlags([]string{"-targets", "http://127.0.0.1:8081,http://10.0.0.8:8080"}, io.Discard); err == nil ||
+		!strings.Contains(err.Error(), "10.0.0.8") {
+		t.Errorf("-targets with a remote address: %v", err)
+	}
 	if err := run(context.Background(), []string{"-target", "http://192.168.1.10:8080"}, io.Discard, io.Discard); err == nil ||
 		!strings.Contains(err.Error(), "loopback") {
 		t.Fatalf("run accepted a remote target: %v", err)
@@ -196,7 +214,7 @@ func TestReportFormats(t *testing.T) {
 			}
 			continue
 		}
-		for _, want := range []string{"webhooks acked", "turns answered", "replies received", "webhook ack", "end to end", "p50", "p99", "reply timeouts", "duplicate replies"} {
+		for _, want := range []string{"webhooks acked", "turns answered", "replies received", "webhook ack", "end to end", "p50", "p99", "reply timeouts", "duplicate replies", "acknowledged", "lost", "duplicated"} {
 			if !strings.Contains(out.String(), want) {
 				t.Errorf("report lacks %q:\n%s", want, out.String())
 			}
@@ -251,5 +269,85 @@ func TestPick(t *testing.T) {
 		if ok != tt.ok || got.Title != tt.want {
 			t.Errorf("pick(%v) = %q %v, want %q %v", tt.choices, got.Title, ok, tt.want, tt.ok)
 		}
+	}
+}
+
+// TestTargetsSpreadAndRedeliverWhatWasNotAcknowledged: webhooks are spread over
+// several instances; one is down and one refuses a few with 503, as Skybridge does
+// while its database is unreachable. With -redeliver-failed every message is
+// posted again to the next instance until acknowledged, and answered once; without
+// it, the messages the dead instance got are counted as never acknowledged.
+func TestTargetsSpreadAndRedeliverWhatWasNotAcknowledged(t *testing.T) {
+	t.Parallel()
+	b1, srv1 := newBot(t, "load-secret")
+	b2, srv2 := newBot(t, "load-secret")
+	for _, b := range []*bot{b1, b2} {
+		b.dedup = true
+	}
+	b2.refuse = 3
+	dead := httptest.NewServer(http.NotFoundHandler())
+	dead.Close()
+	targets := strings.Join([]string{srv1.URL, dead.URL, srv2.URL}, ",")
+	turnsOut := filepath.Join(t.TempDir(), "turns.jsonl")
+	cfg := testConfig(t, srv1.URL, "-targets", targets, "-redeliver-failed", "5s", "-turns-out", turnsOut, "-verify-token", "")
+	if cfg.Target != srv1.URL || len(cfg.Targets) != 3 {
+		t.Fatalf("targets %v, target %s", cfg.Targets, cfg.Target)
+	}
+	cfg.fakeReady = func(s *graphfake.Server) { b1.setGraph(s); b2.setGraph(s) }
+	r, err := execute(context.Background(), cfg, io.Discard, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b1.wg.Wait()
+	b2.wg.Wait()
+	m := r.Messages
+	if m.Sent == 0 || m.Acknowledged != m.Sent || m.Unacknowledged != 0 || m.Answered != m.Sent || m.Lost != 0 || m.Duplicated != 0 {
+		t.Fatalf("messages %+v", m)
+	}
+	if r.Errors.NonOK["503"] != 3 || r.Errors.Transport == 0 || r.Webhooks.Sent <= m.Sent {
+		t.Fatalf("webhooks %+v errors %+v", r.Webhooks, r.Errors)
+	}
+	b1.mu.Lock()
+	b2.mu.Lock()
+	spread := b1.webhooks > 0 && b2.webhooks > 0 && b1.webhooks+b2.webhooks == m.Sent
+	b2.mu.Unlock()
+	b1.mu.Unlock()
+	if !spread {
+		t.Fatalf("bots saw %d and %d webhooks for %d messages", b1.webhooks, b2.webhooks, m.Sent)
+	}
+	// The turn log has one line per message with every post it took.
+	raw, err := os.ReadFile(turnsOut)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
+	redelivered := 0
+	for _, line := range lines {
+		var rec turnRecord
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("turn line %q: %v", line, err)
+		}
+		last := len(rec.Statuses) - 1
+		if rec.MessageID == "" || last < 0 || rec.Statuses[last] != 200 || rec.Targets[last] == dead.URL ||
+			rec.Acked.Before(rec.Sent) || rec.FirstReply.Before(rec.Acked) || rec.Replies == 0 || rec.TimedOut {
+			t.Fatalf("turn %+v", rec)
+		}
+		if last > 0 {
+			redelivered++
+		}
+	}
+	if len(lines) != m.Sent || redelivered == 0 {
+		t.Fatalf("%d turn lines (%d redelivered) for %d messages", len(lines), redelivered, m.Sent)
+	}
+
+	// Without redelivery, what the dead instance got is never acknowledged.
+	cfg = testConfig(t, srv1.URL, "-targets", srv1.URL+","+dead.URL, "-verify-token", "")
+	cfg.fakeReady = b1.setGraph
+	r, err = execute(context.Background(), cfg, io.Discard, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Messages.Unacknowledged == 0 || r.Messages.Acknowledged+r.Messages.Unacknowledged != r.Messages.Sent || r.Messages.Lost != 0 {
+		t.Fatalf("without redelivery: messages %+v", r.Messages)
 	}
 }

@@ -13,6 +13,15 @@
 //
 //	skybridge-load -target http://127.0.0.1:8080 -channel both -travellers 20 -duration 30s
 //
+// Against several instances sharing one database, -targets spreads the webhooks
+// over them round robin, and -redeliver-failed posts a webhook that was not
+// acknowledged again to the next instance, as Meta does; the "messages" part of
+// the report then counts each traveller message once: acknowledged, answered,
+// lost (acknowledged, never answered) and duplicated. -turns-out writes every
+// turn as a JSON line for a closer look.
+//
+//	skybridge-load -targets http://127.0.0.1:8081,http://127.0.0.1:8082 -redeliver-failed 60s -reply-timeout 90s
+//
 // Only a Skybridge on this machine can be targeted; every run is bounded by
 // -duration, -max-webhooks and -max-turns.
 package main
@@ -24,6 +33,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 )
 
 func main() {
@@ -50,7 +60,12 @@ func execute(ctx context.Context, cfg config, stdout, stderr io.Writer) (Report,
 	if err != nil {
 		return Report{}, err
 	}
-	defer l.close()
+	closed := false
+	defer func() {
+		if !closed {
+			l.close()
+		}
+	}()
 	fmt.Fprintf(stderr, "fake Graph API on %s; Skybridge must run with SKYBRIDGE_GRAPH_URL=%s SKYBRIDGE_GRAPH_VERSION=%s,\n"+
 		"the app secret given by -app-secret, phone number id %s and page id %s\n",
 		l.fake.URL(), l.fake.URL(), cfg.Version, cfg.PhoneNumberID, cfg.PageID)
@@ -58,5 +73,21 @@ func execute(ctx context.Context, cfg config, stdout, stderr io.Writer) (Report,
 	fmt.Fprintf(stderr, "verify handshake: %s; running %d travellers for %s\n", handshake, cfg.Travellers, cfg.Duration)
 	elapsed := l.run(ctx)
 	r := l.stats.report(cfg, elapsed, handshake)
-	return r, r.print(stdout, cfg.JSON)
+	if err := r.print(stdout, cfg.JSON); err != nil {
+		return r, err
+	}
+	if cfg.Linger > 0 {
+		// Keep the fake Graph API answering, and its record readable over
+		// GET /_fake/requests, for what Skybridge still sends (proactive
+		// messages, retries after an outage).
+		fmt.Fprintf(stderr, "report printed; the fake Graph API stays up for %s (interrupt to end)\n", cfg.Linger)
+		t := time.NewTimer(cfg.Linger)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+		}
+	}
+	closed = true
+	return r, l.close()
 }

@@ -30,6 +30,10 @@ func (r Report) print(w io.Writer, asJSON bool) error {
 	p("  replies received %d   %.1f/s", r.Replies.Received, r.Replies.PerSecond)
 	p("  conversations    %d completed of %d started", r.Conversations.Completed, r.Conversations.Started)
 	p("")
+	p("messages (each once, however often posted)")
+	p("  sent %d, acknowledged %d, never acknowledged %d", r.Messages.Sent, r.Messages.Acknowledged, r.Messages.Unacknowledged)
+	p("  answered %d, lost %d, duplicated %d (WhatsApp sends repeated: %d)", r.Messages.Answered, r.Messages.Lost, r.Messages.Duplicated, r.Messages.DuplicateSends)
+	p("")
 	p("latency (ms)        count      p50      p90      p99      max")
 	for _, row := range []struct {
 		name string

@@ -10,29 +10,41 @@ import (
 
 // stats collects what a run measured; safe for concurrent use.
 type stats struct {
-	mu            sync.Mutex
-	webhooks      int // POSTs made, redeliveries included
-	redelivered   int
-	acked         int // answered 200
-	nonOK         map[int]int
-	transport     int
-	ackLatency    []time.Duration
-	e2eLatency    []time.Duration
-	turns         int // turns that got a first reply
-	timeouts      int
-	duplicates    int
-	late          int
-	replies       int // messages Skybridge sent that the fake accepted
-	graphRefused  map[int]int
-	graphOther    int // read receipts, typing indicators
-	started       int
-	completed     int
-	firstReplyAt  time.Time
-	lastReplyAt   time.Time
-	unknownRecips int
+	mu           sync.Mutex
+	webhooks     int // POSTs made, redeliveries included
+	redelivered  int
+	acked        int // answered 200
+	nonOK        map[int]int
+	transport    int
+	ackLatency   []time.Duration
+	e2eLatency   []time.Duration
+	turns        int // turns that got a first reply
+	timeouts     int
+	duplicates   int
+	late         int
+	replies      int // messages Skybridge sent that the fake accepted
+	graphRefused map[int]int
+	graphOther   int // read receipts, typing indicators
+	started      int
+	completed    int
+	// Per traveller message, however often its webhook was posted.
+	messages       int // messages whose webhook was posted
+	acknowledged   int // answered 200 by some instance
+	unacknowledged int // never answered 200, redeliveries included
+	answered       int // acknowledged and replied to
+	duplicated     int // answered with some reply twice
+	// sends are the WhatsApp sends seen, by Skybridge's message id and content;
+	// duplicateSends counts those seen again: exact, unlike duplicates.
+	sends          map[string]bool
+	duplicateSends int
+	firstReplyAt   time.Time
+	lastReplyAt    time.Time
+	unknownRecips  int
 }
 
-func newStats() *stats { return &stats{nonOK: map[int]int{}, graphRefused: map[int]int{}} }
+func newStats() *stats {
+	return &stats{nonOK: map[int]int{}, graphRefused: map[int]int{}, sends: map[string]bool{}}
+}
 
 func (s *stats) lock() func() { s.mu.Lock(); return s.mu.Unlock }
 
@@ -118,6 +130,23 @@ type Report struct {
 		Started   int `json:"started"`
 		Completed int `json:"completed"`
 	} `json:"conversations"`
+	// Messages counts each traveller message once, however often its webhook was
+	// posted: what the guarantee "every acknowledged message is answered exactly
+	// once" is measured on.
+	Messages struct {
+		Sent           int `json:"sent"`
+		Acknowledged   int `json:"acknowledged"`
+		Unacknowledged int `json:"unacknowledged"`
+		Answered       int `json:"answered"`
+		// Lost were acknowledged but got no reply within -reply-timeout.
+		Lost int `json:"lost"`
+		// Duplicated were answered with some reply twice.
+		Duplicated int `json:"duplicated"`
+		// DuplicateSends are WhatsApp sends of one Skybridge message part seen
+		// again, wherever they fell (WhatsApp only: Messenger sends carry no
+		// sender's reference).
+		DuplicateSends int `json:"duplicate_sends"`
+	} `json:"messages"`
 }
 
 func (s *stats) report(c config, elapsed time.Duration, handshake string) Report {
@@ -145,6 +174,10 @@ func (s *stats) report(c config, elapsed time.Duration, handshake string) Report
 	r.Errors.GraphRefused = keyed(s.graphRefused)
 	r.Errors.UnknownRecipient = s.unknownRecips
 	r.Conversations.Started, r.Conversations.Completed = s.started, s.completed
+	m := &r.Messages
+	m.Sent, m.Acknowledged, m.Unacknowledged = s.messages, s.acknowledged, s.unacknowledged
+	m.Answered, m.Lost, m.Duplicated = s.answered, s.acknowledged-s.answered, s.duplicated
+	m.DuplicateSends = s.duplicateSends
 	return r
 }
 

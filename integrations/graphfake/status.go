@@ -27,6 +27,10 @@ type StatusWebhook struct {
 	Statuses []string
 	// Client sends the callbacks; default a client with a 5s timeout.
 	Client *http.Client
+	// RetryFor is how long a callback not answered 2xx is posted again, at once
+	// and then with growing pauses, as Meta redelivers webhooks; default two
+	// minutes, negative never.
+	RetryFor time.Duration
 }
 
 // Callback is one status webhook the fake posted.
@@ -35,9 +39,12 @@ type Callback struct {
 	MessageID string    `json:"message_id"`
 	Status    string    `json:"status"` // sent, delivered, read, failed
 	Sent      time.Time `json:"sent"`
-	// HTTPStatus is Skybridge's answer; 0 with Err when the post failed.
+	// HTTPStatus is Skybridge's last answer; 0 with Err when the last post failed.
 	HTTPStatus int    `json:"http_status"`
 	Err        string `json:"err,omitempty"`
+	// Attempts is how often the callback was posted (more than once when it was
+	// not answered 2xx at first).
+	Attempts int `json:"attempts"`
 }
 
 // Sign returns the X-Hub-Signature-256 value for body under secret.
@@ -70,6 +77,9 @@ func newHookSender(cfg Config) *hookSender {
 		}
 		if w.Client == nil {
 			w.Client = &http.Client{Timeout: 5 * time.Second}
+		}
+		if w.RetryFor == 0 {
+			w.RetryFor = 2 * time.Minute
 		}
 		h.hooks[w.Channel] = w
 	}
@@ -219,20 +229,33 @@ func (h *hookSender) messengerWatermark(r Request, status string) []byte {
 	return b
 }
 
+// post delivers one callback, again and again while it is not answered 2xx,
+// for up to w.RetryFor (the receiver may be restarting, or its database down).
 func (h *hookSender) post(w StatusWebhook, id, status string, body []byte) {
 	c := Callback{Channel: w.Channel, MessageID: id, Status: status, Sent: h.cfg.Now()}
-	req, err := http.NewRequestWithContext(h.ctx, http.MethodPost, w.URL, bytes.NewReader(body))
-	if err == nil {
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("X-Hub-Signature-256", Sign(w.AppSecret, body))
-		var resp *http.Response
-		if resp, err = w.Client.Do(req); err == nil {
-			c.HTTPStatus = resp.StatusCode
-			resp.Body.Close()
+	began := time.Now()
+	pause := 100 * time.Millisecond
+	for {
+		c.Attempts++
+		c.HTTPStatus, c.Err = 0, ""
+		req, err := http.NewRequestWithContext(h.ctx, http.MethodPost, w.URL, bytes.NewReader(body))
+		if err == nil {
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("X-Hub-Signature-256", Sign(w.AppSecret, body))
+			var resp *http.Response
+			if resp, err = w.Client.Do(req); err == nil {
+				c.HTTPStatus = resp.StatusCode
+				resp.Body.Close()
+			}
 		}
-	}
-	if err != nil {
-		c.Err = err.Error()
+		if err != nil {
+			c.Err = err.Error()
+		}
+		ok := c.HTTPStatus >= 200 && c.HTTPStatus < 300
+		if ok || w.RetryFor < 0 || time.Since(began)+pause > w.RetryFor || !h.sleep(pause) {
+			break
+		}
+		pause = min(2*pause, 5*time.Second)
 	}
 	h.mu.Lock()
 	h.calls = append(h.calls, c)

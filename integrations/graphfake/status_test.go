@@ -193,3 +193,56 @@ func TestSign(t *testing.T) {
 		t.Fatalf("Sign = %s", got)
 	}
 }
+
+// TestStatusWebhookIsRedeliveredUntilAcknowledged: a receiver that answers 503
+// (its database restarting) or is not listening gets the callback again, as
+// Meta redelivers, until it answers 200.
+func TestStatusWebhookIsRedeliveredUntilAcknowledged(t *testing.T) {
+	t.Parallel()
+	rcv, ok := newReceiver(t)
+	var mu sync.Mutex
+	refusals := 2
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		mu.Lock()
+		refuse := refusals > 0
+		refusals--
+		mu.Unlock()
+		if refuse {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		proxy := httptest.NewRequest(req.Method, ok.URL, req.Body)
+		proxy.Header = req.Header
+		ok.Config.Handler.ServeHTTP(w, proxy)
+	}))
+	t.Cleanup(srv.Close)
+	s := start(t, Config{StatusWebhooks: []StatusWebhook{{Channel: WhatsApp, URL: srv.URL, AppSecret: appSecret,
+		Delay: time.Millisecond, Statuses: []string{"sent"}}}})
+	if a := sendWA(t, s, waText("+447700900123", "hi")); a.status != 200 {
+		t.Fatalf("send: %d %v", a.status, a.body)
+	}
+	if got := rcv.wait(t, 1); len(got) != 1 {
+		t.Fatalf("received %d callbacks", len(got))
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for len(s.Callbacks()) < 1 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if cbs := s.Callbacks(); len(cbs) != 1 || cbs[0].HTTPStatus != 200 || cbs[0].Attempts != 3 {
+		t.Fatalf("callbacks %+v: want one, answered 200 at the third attempt", cbs)
+	}
+
+	// Nobody listening and no retries wanted: given up at once.
+	dead := httptest.NewServer(http.NotFoundHandler())
+	dead.Close()
+	s = start(t, Config{StatusWebhooks: []StatusWebhook{{Channel: WhatsApp, URL: dead.URL, AppSecret: appSecret,
+		Delay: time.Millisecond, Statuses: []string{"sent"}, RetryFor: -1}}})
+	sendWA(t, s, waText("+447700900123", "hi"))
+	deadline = time.Now().Add(5 * time.Second)
+	for len(s.Callbacks()) < 1 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if cbs := s.Callbacks(); len(cbs) != 1 || cbs[0].Err == "" || cbs[0].Attempts != 1 {
+		t.Fatalf("callbacks %+v", cbs)
+	}
+}
