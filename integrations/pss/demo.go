@@ -20,6 +20,11 @@ type Demo struct {
 	db     *database.DB
 	sealer *domain.Sealer
 	now    func() time.Time
+
+	// OfferTTL is how long an offer of extras stays valid (default one hour).
+	OfferTTL time.Duration
+	// AlternativeTTL is how long a priced change stays valid (default 30 minutes).
+	AlternativeTTL time.Duration
 }
 
 // NewDemo returns the demo booking system on db. sealer encrypts contact details and

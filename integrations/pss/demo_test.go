@@ -147,6 +147,7 @@ func TestDemoCasesHoldAtAnyTime(t *testing.T) {
 		"BN2CPH": {domain.Eligible, domain.Eligible},
 		"MU3ACC": {domain.Eligible, domain.Eligible, domain.Eligible},
 		"DM4FRA": {domain.WindowClosed},
+		"FX5LHR": {domain.WindowNotOpen},
 	}
 	for _, now := range nows {
 		t.Run(now.Format(time.RFC3339), func(t *testing.T) {

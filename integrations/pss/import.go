@@ -103,6 +103,9 @@ func (w *writer) write(p *plan) error {
 	if err := w.airline(p.airline); err != nil {
 		return err
 	}
+	if err := w.commercial(p); err != nil {
+		return err
+	}
 	for _, f := range p.flights {
 		if err := w.flight(f); err != nil {
 			return err
@@ -147,12 +150,14 @@ func (w *writer) flight(f *planFlight) error {
 			f.seats[i].FlightID = f.row.ID
 		}
 		if len(f.seats) > 0 {
-			if err := w.tx.CreateInBatches(&f.seats, 200).Error; err != nil {
+			// Batches of 100 rows: the SQLite driver binds parameters in time quadratic
+			// in their number per statement, so big batches cost more than they save.
+			if err := w.tx.CreateInBatches(&f.seats, 100).Error; err != nil {
 				return fmt.Errorf("create seats: %w", err)
 			}
 		}
 		w.rep.Flights.add(true, false)
-		return nil
+		return w.flightFares(f)
 	}
 	old := rows[0]
 	f.row.ID, f.row.LastSequence = old.ID, old.LastSequence
@@ -167,7 +172,7 @@ func (w *writer) flight(f *planFlight) error {
 		return err
 	}
 	w.rep.Flights.add(false, changed || seatsChanged)
-	return nil
+	return w.flightFares(f)
 }
 
 func sameFlight(a, b flightRow) bool {
@@ -417,6 +422,9 @@ func (w *writer) segment(b *planBooking, s planSegment, pax []int64) error {
 		changed = changed || moved && !created
 	}
 	w.rep.Segments.add(created, changed)
+	if err := w.segmentFare(s, row.ID); err != nil {
+		return err
+	}
 
 	for _, ci := range s.checkIns {
 		paxID := pax[ci.pax]

@@ -31,6 +31,7 @@ type planFlight struct {
 	row    flightRow
 	seats  []seatRow
 	layout map[string]seatInfo
+	fares  []flightFareRow // nil: keep what is stored
 }
 
 type planSeat struct {
@@ -55,6 +56,7 @@ type planSegment struct {
 	row      segmentRow
 	seats    []planSeat
 	checkIns []planCheckIn
+	fare     *segmentFareRow // nil: keep what is stored
 }
 
 type planBooking struct {
@@ -68,9 +70,11 @@ type planBooking struct {
 }
 
 type plan struct {
-	airline  airlineRow
-	flights  []*planFlight
-	bookings []*planBooking
+	airline     airlineRow
+	brands      []fareBrandRow // nil: keep what is stored
+	ancillaries []ancillaryRow // nil: keep what is stored
+	flights     []*planFlight
+	bookings    []*planBooking
 }
 
 type checker struct {
@@ -81,6 +85,9 @@ type checker struct {
 	probs problems
 	// badFlights are flights of the file with problems of their own.
 	badFlights map[flightKey]bool
+	layouts    map[string][]fileCabin
+	currency   string
+	brands     []fareBrandRow // the file's, nil when it gives none
 }
 
 func (c *checker) check(doc fileDoc) (*plan, error) {
@@ -106,6 +113,8 @@ func (c *checker) check(doc fileDoc) (*plan, error) {
 			c.probs.add("airline.check_in", "check-in must open before it closes")
 		}
 	}
+	c.checkCommercial(a, p)
+	c.layouts = doc.Layouts
 
 	byKey := map[flightKey]*planFlight{}
 	for i, f := range doc.Flights {
@@ -179,7 +188,9 @@ func (c *checker) checkFlight(path string, f fileFlight) (*planFlight, flightKey
 	} else if !dep.IsZero() && !arr.IsZero() && arr.Sub(dep) > 24*time.Hour {
 		c.probs.add(at(path, "arrival"), "more than 24 hours after departure")
 	}
+	c.expandLayout(path, &f)
 	seats, layout := c.checkLayout(path, f)
+	fares := c.checkFlightFares(path, f, layout)
 	if len(c.probs) > before {
 		return nil, key
 	}
@@ -207,6 +218,7 @@ func (c *checker) checkFlight(path string, f fileFlight) (*planFlight, flightKey
 		},
 		seats:  seats,
 		layout: layout,
+		fares:  fares,
 	}, key
 }
 
@@ -415,6 +427,8 @@ func (c *checker) checkBooking(path string, b fileBooking, prefix string, flight
 		}
 		if !cabinIn(ps.layout, s.Cabin) {
 			c.probs.add(at(sp, "cabin"), "the flight has no cabin %s", s.Cabin)
+		} else if err := c.checkSegmentFare(sp, s, &ps); err != nil {
+			return nil, err
 		}
 		held := map[int]bool{}
 		for j, h := range s.Seats {

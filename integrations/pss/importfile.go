@@ -4,10 +4,11 @@ package pss
 // structs only decode what the schema has already accepted.
 
 type fileDoc struct {
-	ReferenceTime string        `json:"reference_time"`
-	Airline       fileAirline   `json:"airline"`
-	Flights       []fileFlight  `json:"flights"`
-	Bookings      []fileBooking `json:"bookings"`
+	ReferenceTime string                 `json:"reference_time"`
+	Airline       fileAirline            `json:"airline"`
+	Layouts       map[string][]fileCabin `json:"layouts"`
+	Flights       []fileFlight           `json:"flights"`
+	Bookings      []fileBooking          `json:"bookings"`
 }
 
 type fileAirline struct {
@@ -19,6 +20,36 @@ type fileAirline struct {
 		OpensHours    int  `json:"opens_hours"`
 		ClosesMinutes *int `json:"closes_minutes"`
 	} `json:"check_in"`
+	Currency    string          `json:"currency"`
+	FareBrands  []fileBrand     `json:"fare_brands"`
+	Ancillaries []fileAncillary `json:"ancillaries"`
+}
+
+type fileBrand struct {
+	Code       string `json:"code"`
+	Name       string `json:"name"`
+	Cabin      string `json:"cabin"`
+	Supplement string `json:"supplement"`
+	Changeable bool   `json:"changeable"`
+	ChangeFee  string `json:"change_fee"`
+	Refundable bool   `json:"refundable"`
+}
+
+type fileAncillary struct {
+	Code     string   `json:"code"`
+	Kind     string   `json:"kind"`
+	Name     string   `json:"name"`
+	SeatType string   `json:"seat_type"`
+	Cabins   []string `json:"cabins"`
+	Price    string   `json:"price"`
+	Max      int      `json:"max"`
+	Requires string   `json:"requires"`
+}
+
+type fileFare struct {
+	Brand  string `json:"brand"`
+	Basis  string `json:"basis"`
+	Amount string `json:"amount"`
 }
 
 type fileFlight struct {
@@ -38,6 +69,9 @@ type fileFlight struct {
 	Cabins          []fileCabin `json:"cabins"`
 	Seats           []fileSeat  `json:"seats"`
 	Occupied        []string    `json:"occupied"`
+	Layout          string      `json:"layout"`
+	// Fares is the base fare per passenger by cabin ("Y": "89.00").
+	Fares map[string]string `json:"fares"`
 }
 
 type fileCabin struct {
@@ -92,6 +126,7 @@ type fileSegment struct {
 	Status       string         `json:"status"`
 	Seats        []fileSeatHold `json:"seats"`
 	CheckIns     []fileCheckIn  `json:"check_ins"`
+	Fare         *fileFare      `json:"fare"`
 }
 
 type fileSeatHold struct {

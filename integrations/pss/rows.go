@@ -15,6 +15,7 @@ type airlineRow struct {
 	TicketPrefix     string `gorm:"column:ticket_prefix"`
 	CheckInOpensMin  int    `gorm:"column:checkin_opens_min"`
 	CheckInClosesMin int    `gorm:"column:checkin_closes_min"`
+	Currency         string `gorm:"column:currency"`
 }
 
 func (airlineRow) TableName() string { return "pss_airlines" }
