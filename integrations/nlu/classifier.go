@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/skybridge/skybridge/domain"
 )
@@ -13,44 +14,70 @@ import (
 //go:embed data
 var dataFS embed.FS
 
-// Intent decision thresholds, measured on testdata/eval.tsv. Below them the
-// message is IntentNone and the flow reads its entities instead.
+// Similarity floors, measured on testdata/eval.tsv. Below them the message
+// resembles no training example: it is IntentNone, not a request to clarify,
+// and the flow reads its entities instead.
 const (
-	minSimilarity        = 0.30 // best cosine similarity to a training example
-	minSimilarityUnknown = 0.38 // the same, when no word of the message is known
+	minSimilarity        = 0.20 // best cosine similarity to a training example
+	minSimilarityUnknown = 0.28 // the same, when no word of the message is known
 )
 
 var knownIntents = map[string]domain.Intent{
-	"check_in":        domain.IntentCheckIn,
-	"boarding_pass":   domain.IntentBoardingPass,
-	"start_over":      domain.IntentStartOver,
-	"help":            domain.IntentHelp,
-	"human":           domain.IntentHuman,
-	"change_language": domain.IntentChangeLanguage,
-	"yes":             domain.IntentYes,
-	"no":              domain.IntentNo,
-	"greeting":        domain.IntentGreeting,
-	"thanks":          domain.IntentThanks,
-	"none":            domain.IntentNone,
+	"check_in":         domain.IntentCheckIn,
+	"boarding_pass":    domain.IntentBoardingPass,
+	"start_over":       domain.IntentStartOver,
+	"help":             domain.IntentHelp,
+	"human":            domain.IntentHuman,
+	"change_language":  domain.IntentChangeLanguage,
+	"yes":              domain.IntentYes,
+	"no":               domain.IntentNo,
+	"greeting":         domain.IntentGreeting,
+	"thanks":           domain.IntentThanks,
+	"none":             domain.IntentNone,
+	"flight_status":    domain.IntentFlightStatus,
+	"change_flight":    domain.IntentChangeFlight,
+	"cancel_booking":   domain.IntentCancel,
+	"disruption":       domain.IntentDisruption,
+	"add_bag":          domain.IntentAddBag,
+	"choose_seat":      domain.IntentChooseSeat,
+	"meal":             domain.IntentMeal,
+	"extras":           domain.IntentExtras,
+	"baggage_question": domain.IntentBaggageQuestion,
+	"question":         domain.IntentQuestion,
+	"stop_messages":    domain.IntentStopMessages,
+	"start_messages":   domain.IntentStartMessages,
 }
 
 // Classifier understands traveller messages in a fixed set of languages.
 // It is immutable after New and safe for concurrent use.
 type Classifier struct {
-	langs     []domain.Lang
-	intents   *intentModel
-	lang      *langModel
-	vocab     map[string]bool // folded words of the enabled languages
-	countries *countryIndex
+	langs      []domain.Lang
+	intents    *intentModel
+	lang       *langModel
+	vocab      map[string]bool // folded words of the enabled languages
+	countries  *countryIndex
+	places     *placeIndex
+	now        func() time.Time
+	thresholds Thresholds
 }
 
-// New builds a classifier for langs from the embedded training examples.
-// It loads lingua's low-accuracy models of those languages only.
-func New(langs []domain.Lang) (*Classifier, error) {
+// New builds a classifier for langs, any subset of Trained(), from the
+// embedded training examples. It loads lingua's low-accuracy models of those
+// languages only, so that a message is never read as a language the airline
+// does not serve.
+func New(langs []domain.Lang, opts ...Option) (*Classifier, error) {
 	if len(langs) == 0 {
 		return nil, errors.New("new classifier: no language enabled")
 	}
-	c := &Classifier{vocab: map[string]bool{}, countries: newCountryIndex()}
+	o := options{now: time.Now, thresholds: DefaultThresholds}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	places, err := newPlaceIndex(o.airports)
+	if err != nil {
+		return nil, fmt.Errorf("new classifier: %w", err)
+	}
+	c := &Classifier{vocab: map[string]bool{}, countries: newCountryIndex(), places: places, now: o.now, thresholds: o.thresholds}
 	seen := map[domain.Lang]bool{}
 	var data []labelled
 	langWords := map[domain.Lang][]string{}
@@ -100,6 +127,9 @@ func New(langs []domain.Lang) (*Classifier, error) {
 	c.lang = newLangModel(c.langs, langWords)
 	return c, nil
 }
+
+// Thresholds returns the confidences intents need, as built.
+func (c *Classifier) Thresholds() Thresholds { return c.thresholds }
 
 // Languages returns the languages the classifier was built for.
 func (c *Classifier) Languages() []domain.Lang {
@@ -173,9 +203,10 @@ func intentWords(toks []token, data []bool) []string {
 
 // Understand reads one message: its language ("" when a short message
 // carries no evidence of one, so that the caller keeps hint), its intent
-// (IntentNone below the confidence threshold or when the message is only
-// data) and its entities in message order. hint is the traveller's stored
-// language, "" if unknown. Understand never panics.
+// (IntentNone below the intent's threshold, with Unsure and Alternatives
+// set, or when the message is only data) and its entities in message order.
+// hint is the traveller's stored language, "" if unknown. Understand never
+// panics.
 func (c *Classifier) Understand(text string, hint domain.Lang) (u domain.Understanding) {
 	// A bug must cost one message its understanding, never the worker; the
 	// fuzz target calls understand directly so that such bugs are found.
@@ -193,13 +224,14 @@ func (c *Classifier) understand(text string, hint domain.Lang) (u domain.Underst
 	if len(toks) == 0 {
 		return u
 	}
-	x := c.extract(text, toks)
+	x := c.extract(text, toks, c.now())
 	for _, e := range x.entities {
 		u.Entities = append(u.Entities, e.Entity)
 	}
 	words := intentWords(toks, x.data)
 	u.Lang, u.LangConfidence = c.lang.detect(words, hint)
-	u.Intent, u.Confidence = c.intent(words)
+	d := c.intent(words)
+	u.Intent, u.Confidence, u.Unsure, u.Alternatives = d.intent, d.confidence, d.unsure, d.alternatives
 	if _, ok := u.First(domain.EntityLanguage); ok {
 		if u.Intent == domain.IntentChangeLanguage || onlySwitchWords(words) {
 			u.Intent = domain.IntentChangeLanguage
@@ -209,33 +241,58 @@ func (c *Classifier) understand(text string, hint domain.Lang) (u domain.Underst
 	return u
 }
 
+// decision is what the classifier decided about the intent of a message.
+type decision struct {
+	intent       domain.Intent
+	confidence   float64
+	unsure       bool
+	alternatives []domain.Intent
+}
+
+// maxAlternatives bounds the choices of a clarifying question (WhatsApp
+// shows three reply buttons).
+const maxAlternatives = 3
+
 // intent decides the intent of the words and its confidence.
-func (c *Classifier) intent(words []string) (domain.Intent, float64) {
+func (c *Classifier) intent(words []string) decision {
 	scores := c.intents.classify(words)
-	if len(scores) == 0 {
-		return domain.IntentNone, 1
-	}
-	if onlyFiller(words) {
-		return domain.IntentNone, 1
+	if len(scores) == 0 || onlyFiller(words) {
+		return decision{confidence: 1}
 	}
 	best := scores[0]
 	// "no thanks", "nee dankjewel", "não obrigado": a leading no decides.
 	if (best.intent == domain.IntentThanks || best.intent == domain.IntentYes) && negations[words[0]] {
-		return domain.IntentNo, calibrate(best.score, 0)
+		return decision{intent: domain.IntentNo, confidence: calibrate(best.nearest, 0)}
 	}
+	// Confidence and floors read the nearest-example similarity, whose scale
+	// does not depend on how many examples an intent has.
 	var second float64
-	if len(scores) > 1 {
-		second = scores[1].score
+	for _, s := range scores[1:] {
+		second = max(second, s.nearest)
 	}
-	conf := calibrate(best.score, second)
-	threshold := minSimilarity
+	conf := calibrate(best.nearest, second)
+	floor := minSimilarity
 	if best.known == 0 {
-		threshold = minSimilarityUnknown
+		floor = minSimilarityUnknown
 	}
-	if best.score < threshold {
-		return domain.IntentNone, 1 - conf
+	if best.nearest < floor || best.intent == domain.IntentNone {
+		return decision{confidence: 1 - conf}
 	}
-	return best.intent, conf
+	if conf >= c.thresholds.For(best.intent) {
+		return decision{intent: best.intent, confidence: conf}
+	}
+	// It looks like a request, but not clearly enough: offer the intents
+	// that scored close to the best.
+	d := decision{confidence: conf, unsure: true}
+	for _, s := range scores {
+		if len(d.alternatives) == maxAlternatives || s.score < 0.75*best.score {
+			break
+		}
+		if s.intent != domain.IntentNone {
+			d.alternatives = append(d.alternatives, s.intent)
+		}
+	}
+	return d
 }
 
 // calibrate turns the best similarity and the runner-up into a confidence:

@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// monthNames maps month names and abbreviations in the six languages, as
+// monthNames maps month names and abbreviations in the Latin-script languages, as
 // typed and accent-free, to month numbers.
 var monthNames = func() map[string]int {
 	m := map[string]int{}
@@ -26,6 +26,11 @@ var monthNames = func() map[string]int {
 		"ene feb mar abr may jun jul ago setiembre oct nov dic",
 		"janeiro fevereiro março abril maio junho julho agosto setembro outubro novembro dezembro",
 		"jan fev mar abr mai jun jul ago set out nov dez",
+		"gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre dicembre",
+		"gen feb mar apr mag giu lug ago set ott nov dic",
+		"styczeń luty marzec kwiecień maj czerwiec lipiec sierpień wrzesień październik listopad grudzień",
+		"stycznia lutego marca kwietnia maja czerwca lipca sierpnia września października listopada grudnia",
+		"ocak şubat mart nisan mayıs haziran temmuz ağustos eylül ekim kasım aralık",
 	} {
 		for i, w := range strings.Fields(row) {
 			m[w] = i + 1
@@ -48,6 +53,17 @@ var (
 			}
 			return names[i] < names[j]
 		})
+		return strings.Join(names, "|")
+	}()
+	// fullMonthPattern leaves out abbreviations, which alone are words too
+	// ("2 out of 3", "5 set"): dates without a year use it.
+	fullMonthPattern = func() string {
+		var names []string
+		for _, n := range strings.Split(monthPattern, "|") {
+			if len([]rune(n)) >= 4 || n == "mai" || n == "may" || n == "mei" || n == "maj" {
+				names = append(names, n)
+			}
+		}
 		return strings.Join(names, "|")
 	}()
 	isoDate     = regexp.MustCompile(`\b(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\b`)

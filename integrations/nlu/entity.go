@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/skybridge/skybridge/domain"
@@ -24,8 +25,9 @@ type extraction struct {
 	data     []bool // per token: part of an entity that is not a word
 }
 
-// extract finds the entities of text. toks are its tokens.
-func (c *Classifier) extract(text string, toks []token) extraction {
+// extract finds the entities of text. toks are its tokens; relative dates
+// count from now.
+func (c *Classifier) extract(text string, toks []token, now time.Time) extraction {
 	x := extraction{data: make([]bool, len(toks))}
 	covered := make([]bool, len(toks)) // taken by a date, seat, country or language
 	cover := func(start, end int, data bool) {
@@ -42,16 +44,66 @@ func (c *Classifier) extract(text string, toks []token) extraction {
 		x.entities = append(x.entities, found{Entity: domain.Entity{Type: t, Text: text[start:end], Normalized: norm}, start: start, end: end})
 	}
 
-	for _, d := range findDates(text) {
+	var locatorFlights []travelMatch // "KL1234": a flight, and a locator candidate
+	for _, m := range findTickets(text) {
+		add(m.typ, m.start, m.end, m.normalized)
+		cover(m.start, m.end, true)
+	}
+	dates := findDates(text)
+	for _, d := range dates {
+		add(domain.EntityDate, d.start, d.end, d.iso)
+		cover(d.start, d.end, true)
+	}
+	for _, m := range findTimes(text) {
+		if !overlapsCovered(toks, covered, m.start, m.end) {
+			add(domain.EntityTime, m.start, m.end, m.hhmm)
+			cover(m.start, m.end, true)
+		}
+	}
+	for _, m := range c.findFlights(text, toks) {
+		if overlapsCovered(toks, covered, m.start, m.end) {
+			continue
+		}
+		add(m.typ, m.start, m.end, m.normalized)
+		if m.locator {
+			locatorFlights = append(locatorFlights, m)
+			continue
+		}
+		cover(m.start, m.end, true)
+	}
+	taken := func(s, e int) bool { return overlapsCovered(toks, covered, s, e) }
+	for _, d := range findDatesWithoutYear(text, now, taken) {
 		add(domain.EntityDate, d.start, d.end, d.iso)
 		cover(d.start, d.end, true)
 	}
 	c.findSeats(text, toks, covered, add, cover)
+	c.findWhen(text, toks, now, covered, add, cover)
 	c.findPhrases(toks, covered, add, cover)
+	c.findHanPhrases(text, toks, covered, add, cover)
+	for _, m := range c.places.find(text, toks, func(i int) bool { return x.data[i] }, c.vocab) {
+		s, e := toks[m.first].start, toks[m.last].end
+		add(domain.EntityAirport, s, e, m.value.codes)
+		cover(s, e, false)
+	}
+	for _, m := range locatorFlights {
+		for i, t := range toks {
+			if t.start < m.end && t.end > m.start {
+				x.data[i] = true
+			}
+		}
+	}
 
 	var documents, locatorDocuments []found
 	for i, t := range toks {
 		if covered[i] {
+			continue
+		}
+		if n, ok := hanNumbers[t.text]; ok {
+			// "两个", "三位", or the number alone.
+			if len(toks) == 1 || i+1 < len(toks) && hanMeasureWords[toks[i+1].text] {
+				add(domain.EntityNumber, t.start, t.end, n)
+				x.data[i] = true
+			}
 			continue
 		}
 		if n, ok := numberOf(t); ok && (!articleNumbers[t.folded] || len(toks) == 1) {
@@ -108,6 +160,48 @@ func (c *Classifier) findSeats(text string, toks []token, covered []bool, add fu
 		cover(loc[4], end, true)
 		if keyword {
 			cover(start, loc[3], false)
+		}
+	}
+}
+
+// findWhen finds relative dates, weekdays and parts of the day written in
+// words. They stay intent words ("tomorrow" says something about the
+// request) but are never surnames.
+func (c *Classifier) findWhen(text string, toks []token, now time.Time, covered []bool, add func(domain.EntityType, int, int, string), cover func(int, int, bool)) {
+	skip := func(i int) bool { return covered[i] }
+	accept := func(first, last int, w when) bool {
+		// "good morning", "guten Morgen", "boa noite" greet; they name no time.
+		return first == 0 || !greetingWords[toks[first-1].folded]
+	}
+	for _, m := range whenPhrases.find(text, toks, skip, accept) {
+		s, e := toks[m.first].start, toks[m.last].end
+		if m.value.isDate {
+			add(domain.EntityDate, s, e, m.value.date(now))
+		}
+		if m.value.part != "" {
+			add(domain.EntityTime, s, e, m.value.part)
+		}
+		cover(s, e, false)
+	}
+}
+
+// findHanPhrases finds language names written in Chinese.
+func (c *Classifier) findHanPhrases(text string, toks []token, covered []bool, add func(domain.EntityType, int, int, string), cover func(int, int, bool)) {
+	if !hasHan(text) {
+		return
+	}
+	for name, l := range hanLanguageNames {
+		for off := 0; ; {
+			i := strings.Index(text[off:], name)
+			if i < 0 {
+				break
+			}
+			s, e := off+i, off+i+len(name)
+			off = e
+			if !overlapsCovered(toks, covered, s, e) {
+				add(domain.EntityLanguage, s, e, string(l))
+				cover(s, e, false)
+			}
 		}
 	}
 }

@@ -38,7 +38,23 @@ type intentModel struct {
 	examples []example
 	intents  []domain.Intent // distinct intents, "" (none) included
 	index    map[domain.Intent]int
+	// centroids[feature] holds the weight of the feature in the normalised
+	// sum of each intent's examples: evidence spread over several examples
+	// ("terugvlucht" in one, "zaterdag" in another) adds up there.
+	centroids [][]centroidWeight
 }
+
+type centroidWeight struct {
+	intent int32
+	weight float32
+}
+
+// Scoring mix, chosen on testdata/eval.tsv: nearest examples decide
+// phrasing, centroids gather evidence.
+const (
+	nearestShare  = 0.7
+	centroidShare = 0.3
+)
 
 // features returns the weighted raw features of a message's words.
 func featuresOf(words []string) map[string]float64 {
@@ -96,6 +112,11 @@ func trainIntents(data []labelled) *intentModel {
 		}
 	}
 	m.postings = make([][]posting, len(df))
+	sums := make([]map[int32]float64, len(m.intents))
+	for k := range sums {
+		sums[k] = map[int32]float64{}
+	}
+	defer func() { m.centroids = centroidsOf(sums, len(df)) }()
 	for i, f := range raw {
 		var norm float64
 		for name, tf := range f {
@@ -107,16 +128,35 @@ func trainIntents(data []labelled) *intentModel {
 			id := m.features[name]
 			w := tf * float64(m.idf[id]) / norm
 			m.postings[id] = append(m.postings[id], posting{example: int32(i), weight: float32(w)})
+			sums[m.index[data[i].intent]][id] += w
 		}
 	}
 	return m
 }
 
+// centroidsOf normalises each intent's sum of example vectors and indexes
+// it by feature.
+func centroidsOf(sums []map[int32]float64, features int) [][]centroidWeight {
+	out := make([][]centroidWeight, features)
+	for k, sum := range sums {
+		var norm float64
+		for _, w := range sum {
+			norm += w * w
+		}
+		norm = math.Sqrt(norm)
+		for id, w := range sum {
+			out[id] = append(out[id], centroidWeight{intent: int32(k), weight: float32(w / norm)})
+		}
+	}
+	return out
+}
+
 // intentScore is the similarity of a message to the examples of one intent.
 type intentScore struct {
-	intent domain.Intent
-	score  float64
-	known  int // words of the message the model has seen
+	intent  domain.Intent
+	score   float64 // ranks the intents: nearest examples and centroid mixed
+	nearest float64 // the nearest examples alone, on which confidence is calibrated
+	known   int     // words of the message the model has seen
 }
 
 // classify returns the intents ranked by similarity: for each intent, the
@@ -154,10 +194,14 @@ func (m *intentModel) classify(words []string) []intentScore {
 	}
 	norm = math.Sqrt(norm)
 	sims := make([]float32, len(m.examples))
+	central := make([]float32, len(m.intents))
 	for _, x := range qs {
 		w := float32(x.w / norm)
 		for _, p := range m.postings[x.id] {
 			sims[p.example] += w * p.weight
+		}
+		for _, c := range m.centroids[x.id] {
+			central[c.intent] += w * c.weight
 		}
 	}
 	best := make([][2]float32, len(m.intents))
@@ -172,7 +216,8 @@ func (m *intentModel) classify(words []string) []intentScore {
 	}
 	out := make([]intentScore, len(m.intents))
 	for k, in := range m.intents {
-		out[k] = intentScore{intent: in, score: 0.8*float64(best[k][0]) + 0.2*float64(best[k][1]), known: known}
+		nearest := 0.8*float64(best[k][0]) + 0.2*float64(best[k][1])
+		out[k] = intentScore{intent: in, score: nearestShare*nearest + centroidShare*float64(central[k]), nearest: nearest, known: known}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].score > out[j].score })
 	return out

@@ -16,13 +16,26 @@ var linguaLanguages = map[domain.Lang]lingua.Language{
 	"de": lingua.German,
 	"es": lingua.Spanish,
 	"pt": lingua.Portuguese,
+	"it": lingua.Italian,
+	"pl": lingua.Polish,
+	"tr": lingua.Turkish,
+	"ar": lingua.Arabic,
+	"zh": lingua.Chinese,
+	"hi": lingua.Hindi,
+}
+
+// Trained returns the languages the package has training examples for, in
+// a stable order. New accepts any subset of them.
+func Trained() []domain.Lang {
+	return []domain.Lang{"en", "fr", "nl", "de", "es", "pt", "it", "pl", "tr", "ar", "zh", "hi"}
 }
 
 // linguaFranca are words travellers of every language use; they say nothing
 // about the language of a message ("ok", "check-in", "boarding pass").
 var linguaFranca = setOf(`ok okay oke okey okido oki k kk yes yep yeah yup no nope hi hey hello
 	bye thanks thx tks sorry check checkin chekin boarding boardingpass pass online app web
-	mail email pdf wifi super top cool sms whatsapp qr code`)
+	mail email pdf wifi super top cool sms whatsapp qr code bye ciao lounge priority upgrade
+	pnr gate status upgrade`)
 
 // Detection tuning, measured on testdata/eval.tsv.
 const (

@@ -5,8 +5,6 @@ import (
 	"runtime"
 	"testing"
 	"time"
-
-	"github.com/skybridge/skybridge/domain"
 )
 
 // shared is built once for the whole test binary; TestMain measures what
@@ -23,7 +21,7 @@ func TestMain(m *testing.M) {
 	runtime.GC()
 	runtime.ReadMemStats(&before)
 	start := time.Now()
-	shared, sharedError = New(domain.Languages)
+	shared, sharedError = New(Trained(), WithClock(func() time.Time { return testNow }))
 	startUp = time.Since(start)
 	runtime.GC()
 	runtime.ReadMemStats(&after)
@@ -32,6 +30,13 @@ func TestMain(m *testing.M) {
 	}
 	os.Exit(m.Run())
 }
+
+// testNow is the clock of the shared classifier: Tuesday 10 March 2026.
+var testNow = time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC)
+
+// testAllClassifier returns the shared classifier, built for every trained
+// language.
+func testAllClassifier(t testing.TB) *Classifier { return testClassifier(t) }
 
 func testClassifier(t testing.TB) *Classifier {
 	t.Helper()

@@ -51,11 +51,19 @@ func tokenize(text string) []token {
 	}
 	for i := 0; i < len(text); {
 		r, size := utf8.DecodeRuneInString(text[i:])
-		if r != utf8.RuneError && (unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)) {
+		switch {
+		case r != utf8.RuneError && unicode.Is(unicode.Han, r):
+			// Chinese is written without spaces: every character is a token,
+			// word pairs of the intent model then stand for its words.
+			flush(i)
+			start = i
+			flush(i + size)
+		case r != utf8.RuneError && (unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Mc, r)):
+			// Mc: the vowel signs of Devanagari are part of the word.
 			if start < 0 {
 				start = i
 			}
-		} else {
+		default:
 			flush(i)
 		}
 		i += size
@@ -85,8 +93,13 @@ func fold(s string) string {
 			b.WriteRune(r)
 			continue
 		}
-		if unicode.Is(unicode.Mn, r) {
-			continue // combining accent
+		if unicode.Is(unicode.Mn, r) || r == 'ـ' {
+			continue // combining accent, Arabic harakat and tatweel
+		}
+		if r > '9' && unicode.IsDigit(r) {
+			// Arabic-Indic, Devanagari and full-width digits read as ASCII.
+			b.WriteByte(byte('0' + digitValue(r)))
+			continue
 		}
 		if f, ok := foldTable[r]; ok {
 			b.WriteString(f)
@@ -107,7 +120,26 @@ var foldTable = map[rune]string{
 	'ù': "u", 'ú': "u", 'û': "u", 'ü': "u", 'ū': "u", 'ů': "u", 'ű': "u",
 	'ý': "y", 'ÿ': "y", 'ß': "ss", 'ł': "l", 'ś': "s", 'š': "s", 'ş': "s",
 	'ź': "z", 'ż': "z", 'ž': "z", 'ř': "r", 'ď': "d", 'ť': "t", 'ğ': "g",
-	'º': "o", 'ª': "a",
+	'º': "o", 'ª': "a", 'İ': "i",
+	// Arabic letters written interchangeably in chat.
+	'أ': "ا", 'إ': "ا", 'آ': "ا", 'ٱ': "ا", 'ى': "ي", 'ة': "ه", 'ؤ': "و", 'ئ': "ي",
+}
+
+// digitValue returns the value of a decimal digit of any script.
+func digitValue(r rune) int {
+	// Every Unicode decimal digit block is ten consecutive code points from 0.
+	for z := r; z >= r-9; z-- {
+		if !unicode.IsDigit(z) {
+			return int(r - z - 1)
+		}
+	}
+	return int(r-'0') % 10
+}
+
+// isHan reports whether a token is one Chinese character.
+func (t token) isHan() bool {
+	r, _ := utf8.DecodeRuneInString(t.text)
+	return unicode.Is(unicode.Han, r)
 }
 
 // foldPhrase folds s and joins its tokens with single spaces, the form used

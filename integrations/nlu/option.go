@@ -1,0 +1,68 @@
+package nlu
+
+import (
+	"time"
+
+	"github.com/skybridge/skybridge/domain"
+)
+
+// Thresholds are the confidences an intent needs before the classifier
+// returns it. Below them the message is IntentNone and, when it looked like
+// a request, Understanding.Unsure is set so that the flow asks which of the
+// alternatives was meant.
+type Thresholds struct {
+	// Intent applies to every intent that is not transactional.
+	Intent float64
+	// Transactional applies to intents that change a booking or lead to a
+	// payment (domain.Intent.Transactional): a wrong guess costs money.
+	Transactional float64
+}
+
+// DefaultThresholds were chosen on testdata/eval.tsv: the transactional one
+// keeps precision on change, cancel and payment-leading intents at 99 % (below
+// it they are offered as choices); the other is low because a wrong guess
+// there costs a re-ask, not money.
+var DefaultThresholds = Thresholds{Intent: 0.05, Transactional: 0.50}
+
+// For returns the threshold that applies to an intent.
+func (t Thresholds) For(in domain.Intent) float64 {
+	if in.Transactional() {
+		return t.Transactional
+	}
+	return t.Intent
+}
+
+// Airport is a place travellers name: an IATA airport code and the names of
+// its city in any language ("Lisbon", "Lisbonne", "Lissabon", "Lisboa").
+type Airport struct {
+	Code  domain.AirportCode
+	Names []string
+}
+
+// Option changes how New builds a classifier.
+type Option func(*options)
+
+type options struct {
+	now        func() time.Time
+	thresholds Thresholds
+	airports   []Airport
+}
+
+// WithClock sets the clock relative dates are read against ("tomorrow",
+// "vendredi"); the default is time.Now. Dates are those of the clock's
+// location.
+func WithClock(now func() time.Time) Option {
+	return func(o *options) { o.now = now }
+}
+
+// WithThresholds replaces DefaultThresholds.
+func WithThresholds(t Thresholds) Option {
+	return func(o *options) { o.thresholds = t }
+}
+
+// WithAirports adds places to the embedded list of airports and cities, for
+// an airline that flies where the list does not go. A code already known
+// gains the names.
+func WithAirports(a []Airport) Option {
+	return func(o *options) { o.airports = append(o.airports, a...) }
+}
