@@ -100,7 +100,7 @@ type CountryCode string
 type Lang string
 
 // Languages supported by the built-in catalogues, in display order.
-var Languages = []Lang{"en", "fr", "nl", "de", "es", "pt"}
+var Languages = []Lang{"en", "fr", "nl", "de", "es", "pt", "it", "pl", "tr", "ar", "zh", "hi"}
 
 // DefaultLang is used when nothing is known about a traveller's language.
 const DefaultLang Lang = "en"

@@ -87,8 +87,80 @@
       sending: 'A enviar…', retrying: 'Ainda não enviada, a tentar de novo…', failed: 'Não enviada',
       download: 'Transferir', image: 'Imagem', tooLong: 'A sua mensagem é demasiado longa: no máximo {n} caracteres.',
       reconnecting: 'Ligação perdida, a religar…', counter: '{n} / {max}'
+    },
+    it: {
+      title: 'Skybridge', tagline: 'Check-in e carte d’imbarco',
+      greeting: 'Salve! Sono l’assistente di Skybridge. Posso fare il check-in per lei e inviarle la carta d’imbarco. Cosa desidera fare?',
+      check_in: 'Fare il check-in', boarding_pass: 'La mia carta d’imbarco', human: 'Parlare con un operatore',
+      label: 'Il suo messaggio', placeholder: 'Scriva un messaggio…', send: 'Invia',
+      transcript: 'Conversazione', typing: 'L’assistente sta scrivendo…',
+      you: 'Lei', bot: 'Skybridge',
+      sending: 'Invio in corso…', retrying: 'Non ancora inviato, nuovo tentativo…', failed: 'Non inviato',
+      download: 'Scarica', image: 'Immagine', tooLong: 'Il messaggio è troppo lungo: al massimo {n} caratteri.',
+      reconnecting: 'Connessione persa, riconnessione in corso…', counter: '{n} / {max}'
+    },
+    pl: {
+      title: 'Skybridge', tagline: 'Odprawa i karty pokładowe',
+      greeting: 'Dzień dobry! Jestem asystentem Skybridge. Mogę Cię odprawić i wysłać kartę pokładową. W czym mogę pomóc?',
+      check_in: 'Odprawa online', boarding_pass: 'Moja karta pokładowa', human: 'Czat z konsultantem',
+      label: 'Twoja wiadomość', placeholder: 'Napisz wiadomość…', send: 'Wyślij',
+      transcript: 'Rozmowa', typing: 'Asystent pisze…',
+      you: 'Ty', bot: 'Skybridge',
+      sending: 'Wysyłanie…', retrying: 'Jeszcze nie wysłano, ponawiam…', failed: 'Nie wysłano',
+      download: 'Pobierz', image: 'Obraz', tooLong: 'Wiadomość jest za długa: maksymalnie {n} znaków.',
+      reconnecting: 'Utracono połączenie, łączę ponownie…', counter: '{n} / {max}'
+    },
+    tr: {
+      title: 'Skybridge', tagline: 'Check-in ve biniş kartları',
+      greeting: 'Merhaba! Ben Skybridge asistanıyım. Check-in işleminizi yapabilir ve biniş kartınızı gönderebilirim. Ne yapmak istersiniz?',
+      check_in: 'Check-in yap', boarding_pass: 'Biniş kartım', human: 'Temsilciyle görüş',
+      label: 'Mesajınız', placeholder: 'Bir mesaj yazın…', send: 'Gönder',
+      transcript: 'Sohbet', typing: 'Asistan yazıyor…',
+      you: 'Siz', bot: 'Skybridge',
+      sending: 'Gönderiliyor…', retrying: 'Henüz gönderilmedi, yeniden deneniyor…', failed: 'Gönderilemedi',
+      download: 'İndir', image: 'Görsel', tooLong: 'Mesajınız çok uzun: en fazla {n} karakter.',
+      reconnecting: 'Bağlantı koptu, yeniden bağlanılıyor…', counter: '{n} / {max}'
+    },
+    ar: {
+      title: 'Skybridge', tagline: 'تسجيل الوصول وبطاقات الصعود',
+      greeting: 'مرحبًا! أنا مساعد Skybridge. يمكنني إتمام تسجيل وصولك وإرسال بطاقة الصعود إليك. ماذا تريد أن تفعل؟',
+      check_in: 'تسجيل الوصول', boarding_pass: 'بطاقة الصعود الخاصة بي', human: 'التحدث إلى موظف',
+      label: 'رسالتك', placeholder: 'اكتب رسالة…', send: 'إرسال',
+      transcript: 'المحادثة', typing: 'المساعد يكتب…',
+      you: 'أنت', bot: 'Skybridge',
+      sending: 'جارٍ الإرسال…', retrying: 'لم تُرسل بعد، جارٍ إعادة المحاولة…', failed: 'لم تُرسل',
+      download: 'تنزيل', image: 'صورة', tooLong: 'رسالتك طويلة جدًا: {n} حرف كحد أقصى.',
+      reconnecting: 'انقطع الاتصال، جارٍ إعادة الاتصال…', counter: '{n} / {max}'
+    },
+    zh: {
+      title: 'Skybridge', tagline: '值机与登机牌',
+      greeting: '您好！我是 Skybridge 智能助手，可以为您办理值机并发送登机牌。请问需要什么帮助？',
+      check_in: '办理值机', boarding_pass: '我的登机牌', human: '人工客服',
+      label: '您的消息', placeholder: '输入消息…', send: '发送',
+      transcript: '对话', typing: '助手正在输入…',
+      you: '您', bot: 'Skybridge',
+      sending: '正在发送…', retrying: '尚未发送，正在重试…', failed: '发送失败',
+      download: '下载', image: '图片', tooLong: '消息过长：最多 {n} 个字符。',
+      reconnecting: '连接已断开，正在重新连接…', counter: '{n} / {max}'
+    },
+    hi: {
+      title: 'Skybridge', tagline: 'चेक-इन और बोर्डिंग पास',
+      greeting: 'नमस्ते! मैं Skybridge का सहायक हूँ। मैं आपका चेक-इन कर सकता हूँ और आपका बोर्डिंग पास भेज सकता हूँ। आप क्या करना चाहेंगे?',
+      check_in: 'चेक-इन करें', boarding_pass: 'मेरा बोर्डिंग पास', human: 'एजेंट से बात करें',
+      label: 'आपका संदेश', placeholder: 'संदेश लिखें…', send: 'भेजें',
+      transcript: 'बातचीत', typing: 'सहायक लिख रहा है…',
+      you: 'आप', bot: 'Skybridge',
+      sending: 'भेजा जा रहा है…', retrying: 'अभी नहीं भेजा गया, फिर से कोशिश हो रही है…', failed: 'नहीं भेजा गया',
+      download: 'डाउनलोड करें', image: 'तस्वीर', tooLong: 'आपका संदेश बहुत लंबा है: अधिकतम {n} अक्षर।',
+      reconnecting: 'कनेक्शन टूट गया, फिर से जोड़ा जा रहा है…', counter: '{n} / {max}'
     }
   };
+
+  // Languages written right to left. The page takes the direction of its own
+  // language until the conversation shows its own (see noteDirection).
+  var RTL_LANGS = { ar: true, he: true, fa: true, ur: true };
+  var RTL_LETTER = /[\p{Script=Arabic}\p{Script=Hebrew}\p{Script=Syriac}\p{Script=Thaana}\p{Script=Nko}]/u;
+  var LETTER = /\p{L}/u;
 
   var STARTERS = [
     { id: 'intent:check_in', key: 'check_in' },
@@ -106,7 +178,8 @@
   // bot's, so they are kept in localStorage to rebuild the transcript on reload.
   // Each entry: {id, text, payload, after, n, at, state: pending|sent|failed, error}.
   // "after" is the last bot seq shown when it was sent; it places the bubble.
-  var state = { session: '', sent: [], n: 0 };
+  // dir is the conversation's writing direction once a reply has shown it.
+  var state = { session: '', sent: [], n: 0, dir: '' };
   var seen = new Set();   // bot seqs already shown: a seq is never shown twice
   var lastSeq = 0;
   var groups = [];        // choice groups: {seq, el}
@@ -121,6 +194,8 @@
   var typingTimer = 0;
   var pinned = true;   // the transcript follows new messages until the traveller scrolls up
   var generation = 0; // bumped when the session is replaced; stale loops stop
+  var convDir = '';   // 'rtl' or 'ltr' once the assistant has replied, '' before
+  var turning = 0;    // replies in a row in the other direction
 
   function pickLang(tag) {
     var base = String(tag).toLowerCase().split(/[-_]/)[0];
@@ -163,6 +238,7 @@
         state.session = s.session;
         state.sent = s.sent.filter(function (e) { return e && typeof e.id === 'string' && typeof e.text === 'string'; });
         state.n = state.sent.reduce(function (m, e) { return Math.max(m, e.n || 0); }, 0);
+        if (s.dir === 'rtl' || s.dir === 'ltr') convDir = state.dir = s.dir;
       }
     } catch (e) {
       // Unreadable storage: start afresh.
@@ -194,6 +270,69 @@
     }
     (children || []).forEach(function (c) { if (c) node.appendChild(c); });
     return node;
+  }
+
+  // ---- writing direction ----
+
+  // letterCounts counts the letters of right-to-left scripts and the others.
+  function letterCounts(text) {
+    var n = { rtl: 0, ltr: 0 };
+    Array.from(String(text || '')).forEach(function (ch) {
+      if (!LETTER.test(ch)) return;
+      if (RTL_LETTER.test(ch)) n.rtl++; else n.ltr++;
+    });
+    return n;
+  }
+
+  // textDir is the dir of one block of text: 'rtl' for text mostly in a
+  // right-to-left script (an Arabic reply that starts with a flight number is
+  // still right to left, which dir=auto would get wrong), else 'auto' so that the
+  // browser follows the text's first strong character.
+  function textDir(text) {
+    var n = letterCounts(text);
+    if (n.rtl === 0) return 'auto';
+    if (n.ltr === 0 || n.rtl >= n.ltr || convDir === 'rtl') return 'rtl';
+    return 'auto';
+  }
+
+  // noteDirection takes the conversation's direction from the replies, which
+  // come in the conversation's language. The first reply sets it; after that it
+  // turns only on two replies in a row the other way, so that one English line
+  // (a colleague's, a flight number) does not mirror an Arabic page back and forth.
+  function noteDirection(text) {
+    var n = letterCounts(text);
+    var d = n.rtl > n.ltr ? 'rtl' : (n.rtl === 0 && n.ltr > 0 ? 'ltr' : '');
+    if (!d) return;
+    if (!convDir || d === convDir) {
+      turning = 0;
+      setConvDir(d);
+      return;
+    }
+    if (++turning >= 2) {
+      turning = 0;
+      setConvDir(d);
+    }
+  }
+
+  function setConvDir(d) {
+    if (convDir === d) return;
+    convDir = state.dir = d;
+    save();
+    applyDirection();
+  }
+
+  // applyDirection lays the page out in the conversation's direction, or the page
+  // language's before the conversation has one: bubbles, buttons and the message
+  // box mirror, while each text keeps its own direction.
+  function applyDirection() {
+    document.documentElement.dir = convDir || (RTL_LANGS[lang] ? 'rtl' : 'ltr');
+    syncInputDir();
+  }
+
+  // The message box follows what is typed (dir=auto); empty, it follows the page
+  // so that the caret and the placeholder start on the conversation's side.
+  function syncInputDir() {
+    $input.dir = $input.value.trim() ? 'auto' : document.documentElement.dir;
   }
 
   function hiddenLabel(text) {
@@ -306,9 +445,9 @@
       if (!c || typeof c.id !== 'string' || !c.id) return;
       var title = String(c.title || c.id);
       var btn = el('button', { type: 'button', class: 'choice', 'data-payload': c.id, 'aria-pressed': 'false' });
-      btn.appendChild(el('span', { class: 'choice-title', text: title, dir: 'auto' }));
+      btn.appendChild(el('span', { class: 'choice-title', text: title, dir: textDir(title) }));
       if (c.description) {
-        btn.appendChild(el('span', { class: 'choice-desc', text: String(c.description), dir: 'auto' }));
+        btn.appendChild(el('span', { class: 'choice-desc', text: String(c.description), dir: textDir(c.description) }));
       }
       btn.addEventListener('click', function () {
         if (btn.disabled) return;
@@ -348,7 +487,7 @@
   function renderGreeting() {
     var r = botRow(0, null);
     r.row.classList.add('greeting');
-    r.bubble.appendChild(el('p', { class: 'text', text: T.greeting, dir: 'auto' }));
+    r.bubble.appendChild(el('p', { class: 'text', text: T.greeting, dir: textDir(T.greeting) }));
     r.bubble.appendChild(choiceGroup(0, STARTERS.map(function (s) {
       return { id: s.id, title: T[s.key] };
     })));
@@ -359,7 +498,8 @@
     var r = botRow(m.seq, m.created_at ? new Date(m.created_at) : null);
     r.row.dataset.kind = m.kind;
     if (m.text) {
-      r.bubble.appendChild(richText(el('p', { class: 'text', dir: 'auto' }), m.text));
+      noteDirection(m.text);
+      r.bubble.appendChild(richText(el('p', { class: 'text', dir: textDir(m.text) }), m.text));
     }
     var a = m.attachment;
     if ((m.kind === 'image' || m.kind === 'document') && a && typeof a === 'object') {
@@ -371,7 +511,7 @@
         var fig = el('figure', { class: 'figure' }, [el('a', { href: href, target: '_blank', rel: 'noopener noreferrer' }, [img])]);
         if (caption) {
           // The caption is the image's alt text already; shown, not read twice.
-          fig.appendChild(el('figcaption', { text: caption, dir: 'auto', 'aria-hidden': 'true' }));
+          fig.appendChild(el('figcaption', { text: caption, dir: textDir(caption), 'aria-hidden': 'true' }));
         }
         r.bubble.appendChild(fig);
       } else if (href) {
@@ -383,7 +523,7 @@
         label.appendChild(el('span', { class: 'doc-action', text: T.download }));
         link.appendChild(label);
         r.bubble.appendChild(link);
-        if (caption) r.bubble.appendChild(el('p', { class: 'caption', text: caption, dir: 'auto' }));
+        if (caption) r.bubble.appendChild(el('p', { class: 'caption', text: caption, dir: textDir(caption) }));
       }
     }
     if (Array.isArray(m.choices) && m.choices.length) {
@@ -396,7 +536,7 @@
     var row = el('div', { class: 'row traveller', 'data-id': e.id });
     var bubble = el('div', { class: 'bubble traveller' });
     bubble.appendChild(hiddenLabel(T.you));
-    bubble.appendChild(el('p', { class: 'text', text: e.text, dir: 'auto' }));
+    bubble.appendChild(el('p', { class: 'text', text: e.text, dir: textDir(e.text) }));
     row.appendChild(bubble);
     var meta = el('div', { class: 'meta' });
     var t = timeLabel(new Date(e.at));
@@ -504,7 +644,10 @@
     state.session = '';
     state.sent = state.sent.filter(function (e) { return e.state === 'pending'; });
     state.sent.forEach(function (e) { e.after = 0; });
+    convDir = state.dir = '';
+    turning = 0;
     save();
+    applyDirection();
     seen.clear();
     lastSeq = 0;
     groups = [];
@@ -705,6 +848,7 @@
     $input.style.height = Math.min($input.scrollHeight, 160) + 'px';
     var n = $input.value.length;
     $counter.textContent = n > MAX_TEXT * 0.9 ? fmt(T.counter, { n: n, max: MAX_TEXT }) : '';
+    syncInputDir();
   }
 
   function submit() {
@@ -720,6 +864,7 @@
     document.querySelectorAll('[data-i18n-label]').forEach(function (n) { n.setAttribute('aria-label', T[n.dataset.i18nLabel]); });
     document.querySelectorAll('[data-i18n-placeholder]').forEach(function (n) { n.placeholder = T[n.dataset.i18nPlaceholder]; });
     document.title = T.title + ' · ' + T.tagline;
+    applyDirection();
   }
 
   function init() {
@@ -733,6 +878,7 @@
 
     localise();
     load();
+    applyDirection(); // the direction a stored conversation had
     $transcript.setAttribute('aria-busy', state.session ? 'true' : 'false');
     renderGreeting();
     state.sent.forEach(renderSent);
