@@ -1,0 +1,58 @@
+package api
+
+import "net/http"
+
+// consoleRoutes is the console's one route table: every page and every JSON API
+// route, with the roles that may use it. Nothing of the console is registered
+// elsewhere, so that TestConsoleRouteRoles, walking this table with every role,
+// covers all of it.
+//
+// Roles: admin may do everything (staff and tokens are admin only); editors edit
+// the draft; publishers publish and roll back; agents and viewers read. Later
+// parts (conversations and takeover for agents, the results dashboard) add their
+// lines here.
+var consoleRoutes = []consoleRoute{
+	// Pages.
+	{Method: http.MethodGet, Path: "/console/sign-in", Handle: signInPage},
+	{Method: http.MethodPost, Path: "/console/sign-in", Handle: signIn},
+	{Method: http.MethodPost, Path: "/console/sign-out", Roles: everyone, Handle: signOut},
+	{Method: http.MethodGet, Path: "/console/", Roles: everyone, Handle: homePage},
+	{Method: http.MethodGet, Path: "/console/flows/:flow", Roles: everyone, Handle: flowPage},
+	{Method: http.MethodPost, Path: "/console/draft/texts", Roles: editors, Handle: saveTextsForm},
+	{Method: http.MethodGet, Path: "/console/rules", Roles: everyone, Handle: rulesPage},
+	{Method: http.MethodPost, Path: "/console/draft/rules", Roles: editors, Handle: saveRulesForm},
+	{Method: http.MethodGet, Path: "/console/languages", Roles: everyone, Handle: languagesPage},
+	{Method: http.MethodGet, Path: "/console/languages/:lang", Roles: everyone, Handle: languagePage},
+	{Method: http.MethodPost, Path: "/console/draft/languages", Roles: editors, Handle: addLanguageForm},
+	{Method: http.MethodGet, Path: "/console/draft", Roles: everyone, Handle: draftPage},
+	{Method: http.MethodPost, Path: "/console/draft/discard", Roles: editors, Handle: discardDraftForm},
+	{Method: http.MethodPost, Path: "/console/draft/publish", Roles: publishers, Handle: publishForm},
+	{Method: http.MethodGet, Path: "/console/versions", Roles: everyone, Handle: versionsPage},
+	{Method: http.MethodGet, Path: "/console/versions/:version", Roles: everyone, Handle: versionPage},
+	{Method: http.MethodPost, Path: "/console/versions/:version/rollback", Roles: publishers, Handle: rollbackForm},
+	{Method: http.MethodGet, Path: "/console/tokens", Roles: admins, Handle: tokensPage},
+	{Method: http.MethodPost, Path: "/console/tokens", Roles: admins, Handle: createTokenForm},
+	{Method: http.MethodPost, Path: "/console/tokens/revoke", Roles: admins, Handle: revokeTokenForm},
+	{Method: http.MethodGet, Path: "/console/staff", Roles: admins, Handle: staffPage},
+	{Method: http.MethodPost, Path: "/console/staff", Roles: admins, Handle: addStaffForm},
+	{Method: http.MethodPost, Path: "/console/staff/change", Roles: admins, Handle: changeStaffForm},
+	{Method: http.MethodGet, Path: "/console/audit", Roles: admins, Handle: auditPage},
+
+	// JSON API (bearer tokens or a session with its CSRF token).
+	{Method: http.MethodGet, Path: "/api/v1/console/openapi.json", API: true, Handle: openAPIDoc},
+	{Method: http.MethodGet, Path: "/api/v1/console/flows", Roles: everyone, API: true, Handle: apiFlows},
+	{Method: http.MethodGet, Path: "/api/v1/console/draft", Roles: everyone, API: true, Handle: apiDraft},
+	{Method: http.MethodPut, Path: "/api/v1/console/draft/texts", Roles: editors, API: true, Handle: apiSaveTexts},
+	{Method: http.MethodPut, Path: "/api/v1/console/draft/rules", Roles: editors, API: true, Handle: apiSaveRules},
+	{Method: http.MethodDelete, Path: "/api/v1/console/draft", Roles: editors, API: true, Handle: apiDiscardDraft},
+	{Method: http.MethodPost, Path: "/api/v1/console/draft/publish", Roles: publishers, API: true, Handle: apiPublish},
+	{Method: http.MethodGet, Path: "/api/v1/console/versions", Roles: everyone, API: true, Handle: apiVersions},
+	{Method: http.MethodGet, Path: "/api/v1/console/versions/:version", Roles: everyone, API: true, Handle: apiVersion},
+	{Method: http.MethodPost, Path: "/api/v1/console/versions/:version/rollback", Roles: publishers, API: true, Handle: apiRollback},
+	{Method: http.MethodGet, Path: "/api/v1/console/tokens", Roles: admins, API: true, Handle: apiTokens},
+	{Method: http.MethodPost, Path: "/api/v1/console/tokens", Roles: admins, API: true, Handle: apiCreateToken},
+	{Method: http.MethodDelete, Path: "/api/v1/console/tokens/:name", Roles: admins, API: true, Handle: apiRevokeToken},
+	{Method: http.MethodGet, Path: "/api/v1/console/staff", Roles: admins, API: true, Handle: apiStaff},
+	{Method: http.MethodPost, Path: "/api/v1/console/staff", Roles: admins, API: true, Handle: apiAddStaff},
+	{Method: http.MethodGet, Path: "/api/v1/console/audit", Roles: admins, API: true, Handle: apiAudit},
+}
