@@ -32,7 +32,7 @@ func (s *Server) fail(c *gin.Context, err error) {
 	st := statusOf(err)
 	msg := domain.ErrorMessage(err)
 	if st == http.StatusInternalServerError {
-		s.log.Error("request failed", "path", c.FullPath(), "err", err)
+		s.log.ErrorContext(c.Request.Context(), "request failed", "path", c.FullPath(), "err", err)
 		msg = "internal error"
 	}
 	c.AbortWithStatusJSON(st, gin.H{"error": msg})

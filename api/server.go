@@ -66,6 +66,10 @@ type Config struct {
 	// FlightStatus ingests statuses pushed to POST /api/v1/flight-status by
 	// tokens of role ops or admin. Nil (or no Tokens): the route answers 404.
 	FlightStatus FlightStatus
+	// Privacy answers subject access and erasure requests at
+	// POST /api/v1/privacy/export and /erase, for admin tokens. Nil (or no
+	// Tokens): the routes answer 404.
+	Privacy Privacy
 	// Closing, when closed, ends open web chat streams so that a shutdown does
 	// not wait for them (the browser reconnects, to another instance).
 	Closing <-chan struct{}
@@ -73,6 +77,29 @@ type Config struct {
 	// X-Forwarded-For is believed; none by default, so that a client cannot pick
 	// the address its per-address limits are counted against.
 	TrustedProxies []string
+	// Metrics times the acknowledgement of webhooks and web chat messages; nil
+	// records nothing.
+	Metrics Metrics
+	// MetricsHandler serves GET /metrics (its own authentication included); nil
+	// leaves the route out.
+	MetricsHandler http.Handler
+	// Console stores what the staff console needs; nil: no console is served.
+	Console ConsoleStore
+	// Languages are the enabled languages: every text must exist in each before
+	// content is published. Default: the first six of domain.Languages.
+	Languages []domain.Lang
+	// ConsoleIdle ends a console session unused for this long (default 30 min);
+	// ConsoleMaxAge ends any session (default 12 h).
+	ConsoleIdle   time.Duration
+	ConsoleMaxAge time.Duration
+	// PaymentWebhooks verify the payment providers' webhooks, served at
+	// POST /webhooks/payments/<name>; PaymentSink stores the verified events.
+	// Without a sink no payment webhook is served.
+	PaymentWebhooks map[string]PaymentVerifier
+	PaymentSink     PaymentSink
+	// PaymentPages serves a built-in provider's hosted payment pages under
+	// /pay/; nil leaves the route out.
+	PaymentPages http.Handler
 }
 
 // Server is the HTTP edge.
@@ -91,6 +118,13 @@ type Server struct {
 	tokens       Tokens
 	closing      <-chan struct{}
 	flightStatus FlightStatus
+	metrics      Metrics
+
+	console       ConsoleStore
+	langs         []domain.Lang
+	consoleIdle   time.Duration
+	consoleMaxAge time.Duration
+	signIns       *limiter
 }
 
 // New builds the gin handler.
@@ -112,18 +146,22 @@ func New(c Config) http.Handler {
 	if c.SessionsPerHour <= 0 {
 		c.SessionsPerHour = 60
 	}
+	if c.Metrics == nil {
+		c.Metrics = noMetrics{}
+	}
 	s := &Server{store: c.Store, renderer: c.Renderer, log: c.Log, ready: c.Ready, now: c.Now,
 		poll: c.PollInterval, limiter: newLimiter(30, time.Minute, c.Now),
 		webhooks: c.Webhooks, channels: c.Channels, sessionKeys: c.SessionKeys,
 		sessions: newLimiter(c.SessionsPerHour, time.Hour, c.Now),
-		tokens:   c.Tokens, flightStatus: c.FlightStatus, closing: c.Closing}
+		tokens:   c.Tokens, flightStatus: c.FlightStatus, closing: c.Closing, metrics: c.Metrics}
+	s.initConsole(c)
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	if err := r.SetTrustedProxies(c.TrustedProxies); err != nil {
 		c.Log.Error("trusted proxies ignored", "err", err)
 		_ = r.SetTrustedProxies(nil)
 	}
-	r.Use(s.recover(), securityHeaders())
+	r.Use(s.requestID(), s.recover(), securityHeaders())
 	r.MaxMultipartMemory = 1 << 20
 
 	static, _ := fs.Sub(web.FS, "static")
@@ -131,16 +169,19 @@ func New(c Config) http.Handler {
 	r.GET("/", s.page)
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", s.readyz)
+	if c.MetricsHandler != nil {
+		r.GET("/metrics", gin.WrapH(c.MetricsHandler))
+	}
 
 	chat := r.Group("/chat/api")
 	chat.POST("/session", s.newSession)
-	chat.POST("/messages", s.postMessage)
+	chat.POST("/messages", s.acknowledged(domain.WebChat), s.postMessage)
 	chat.GET("/messages", s.getMessages)
 	chat.GET("/stream", s.stream)
 
 	r.GET("/passes/:file", s.pass)
 	r.GET("/webhooks/:channel", s.verifyWebhook)
-	r.POST("/webhooks/:channel", s.receiveWebhook)
+	r.POST("/webhooks/:channel", s.acknowledged(""), s.receiveWebhook)
 
 	if c.FlightStatus != nil && c.Tokens == nil {
 		s.log.Warn("flight status push disabled: no token store to authenticate it")
@@ -149,6 +190,11 @@ func New(c Config) http.Handler {
 		v1 := r.Group("/api/v1")
 		v1.POST("/flight-status", s.requireRole(domain.RoleOps, domain.RoleAdmin), s.pushFlightStatus)
 	}
+	if c.Console != nil {
+		s.mountConsole(r)
+	}
+	s.routePayments(r, c)
+	s.routePrivacy(r, c)
 	r.NoRoute(func(c *gin.Context) { c.JSON(http.StatusNotFound, gin.H{"error": "not found"}) })
 	r.NoMethod(func(c *gin.Context) { c.JSON(http.StatusMethodNotAllowed, gin.H{"error": "method not allowed"}) })
 	r.HandleMethodNotAllowed = true
@@ -181,7 +227,7 @@ func (s *Server) recover() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		defer func() {
 			if r := recover(); r != nil {
-				s.log.Error("handler panicked", "path", c.FullPath(), "err", r)
+				s.log.ErrorContext(c.Request.Context(), "handler panicked", "path", c.FullPath(), "err", r)
 				c.AbortWithStatusJSON(http.StatusInternalServerError, gin.H{"error": "internal error"})
 			}
 		}()

@@ -81,13 +81,13 @@ func (s *Server) receiveWebhook(c *gin.Context) {
 	if err != nil {
 		// Signed by Meta but not understood: answering an error would make Meta
 		// replay it for days (WhatsApp) or unsubscribe the app (Messenger).
-		s.log.Warn("signed webhook not understood, acknowledged and dropped", "channel", string(ch), "err", err)
+		s.log.WarnContext(c.Request.Context(), "signed webhook not understood, acknowledged and dropped", "channel", string(ch), "err", err)
 		c.Data(http.StatusOK, "text/plain; charset=utf-8", []byte("EVENT_RECEIVED"))
 		return
 	}
 	for _, ev := range events {
 		if ev.Kind == domain.EventIgnored {
-			s.log.Info("webhook event ignored", "channel", string(ch), "note", ev.Note)
+			s.log.InfoContext(c.Request.Context(), "webhook event ignored", "channel", string(ch), "note", ev.Note)
 		}
 	}
 	events = ForAccount(events, cfg.Account)

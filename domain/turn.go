@@ -12,6 +12,9 @@ type Turn struct {
 	Transitions  []Transition
 	Outbound     []Outbound // Seq is assigned by the store, continuing the conversation's sequence
 	Passes       []BoardingPass
+	// VoidPasses are boarding passes no longer valid: the passenger was moved off
+	// the flight (a change or a rebooking).
+	VoidPasses []PassRef
 	// Preferences records what the traveller stopped or resumed in this turn.
 	Preferences []PreferenceUpdate
 	// LookupFailureKey, when set, records LookupFailures failed booking look-ups
@@ -23,6 +26,13 @@ type Turn struct {
 	// conversation.
 	Linked RecordLocator
 	At     time.Time
+}
+
+// PassRef names the boarding passes of one passenger on one segment of a booking.
+type PassRef struct {
+	Locator     RecordLocator
+	PassengerID int64
+	SegmentID   int64
 }
 
 // Transition is one accepted state change, kept for audit and analytics.

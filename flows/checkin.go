@@ -55,6 +55,7 @@ func checkInFlow() *Flow {
 			ev("locked", lockedOut, lookingUp),
 			ev("unlock", askBooking, lockedOut),
 			ev("found", choosePassengers, lookingUp),
+			ev("correct", lookingUp, choosePassengers),
 			ev("already_checked_in", resendingPasses, lookingUp),
 			ev("nothing_to_check_in", notEligible, lookingUp),
 			ev("choose", collectDocuments, choosePassengers),
@@ -106,6 +107,8 @@ func enterAskBooking(t *Turn) {
 		t.Say("checkin.ask_surname")
 	case len(s.PendingSurnames) > 0 && len(s.PendingLocators) == 0:
 		t.Say("checkin.ask_locator")
+	case t.Conv.Flow != "" && t.Conv.Flow != "checkin":
+		t.Say(t.Conv.Flow + ".ask_booking")
 	default:
 		t.Say("checkin.ask_booking")
 	}
@@ -213,7 +216,7 @@ func lookupBooking(ctx context.Context, t *Turn) (Event, error) {
 			continue
 		}
 		if err != nil {
-			t.e.log.Warn("booking look-up failed", "conversation", t.Conv.ID, "err", err)
+			t.e.log.WarnContext(ctx, "booking look-up failed", "conversation", t.Conv.ID, "err", err)
 			t.Say("error.unavailable")
 			return "lookup_unavailable", nil
 		}
@@ -226,8 +229,12 @@ func lookupBooking(ctx context.Context, t *Turn) (Event, error) {
 			return "lookup_unavailable", nil
 		}
 		t.Slots.Locator, t.Slots.Surname = string(b.Locator), p.surname
+		t.Slots.Known = &KnownBooking{Locator: string(b.Locator), Surname: p.surname}
 		t.linked = b.Locator
 		t.Slots.PendingLocators, t.Slots.PendingSurnames = nil, nil
+		if f := t.e.flows[t.Conv.Flow]; f != nil && f.AfterLookup != nil {
+			return f.AfterLookup(t), nil
+		}
 		return afterLookup(t), nil
 	}
 	t.lookupFailures = len(tried)

@@ -324,7 +324,7 @@ func checkInEffect(ctx context.Context, t *Turn) (Event, error) {
 		// The window closed, the flight was cancelled, … since the summary.
 		return "now_ineligible", nil
 	}
-	t.e.log.Warn("check-in refused", "conversation", t.Conv.ID, "err", failure)
+	t.e.log.WarnContext(ctx, "check-in refused", "conversation", t.Conv.ID, "err", failure)
 	return "checkin_failed", nil
 }
 
@@ -436,7 +436,7 @@ func enterCheckedIn(t *Turn) {
 		caption := t.T("pass.caption", "name", bp.Name.String(), "flight", bp.Flight.String(),
 			"from", string(bp.Origin.Code), "to", string(bp.Destination.Code), "seat", bp.Seat,
 			"departure", t.FormatTime(bp.Departure, bp.Origin.Location),
-			"boarding", bp.BoardingTime.In(locOr(bp.Origin.Location)).Format("15:04"))
+			"boarding", t.FormatClock(bp.BoardingTime, locOr(bp.Origin.Location)))
 		if bp.Gate != "" {
 			caption += "\n" + t.T("pass.gate", "gate", bp.Gate)
 		}

@@ -21,6 +21,9 @@ type Content struct {
 	// placeholders in braces: "Hello {name}".
 	Messages map[domain.Lang]map[string]string `json:"messages"`
 	Rules    Rules                             `json:"rules"`
+	// Articles are the knowledge articles per language, the only source of
+	// policy answers (flows/knowledge.go).
+	Articles map[domain.Lang][]Article `json:"articles,omitempty"`
 }
 
 // Rules are the business rules staff can tune.
@@ -38,14 +41,47 @@ type Rules struct {
 	Templates []TemplateRule `json:"templates,omitempty"`
 	// Notify are the rules of proactive flight updates; nil means the defaults.
 	Notify *domain.NotifyRules `json:"notify,omitempty"`
+	// Rebook are the limits of rebooking after a disruption and the EU 261 notice
+	// settings; nil means the defaults.
+	Rebook *RebookRules `json:"rebook,omitempty"`
+	// Timeouts remind and then end flows a traveller abandoned; nil means the
+	// defaults.
+	Timeouts *Timeouts `json:"timeouts,omitempty"`
+}
+
+// RebookRules are the airline's limits for rebooking disrupted travellers and what
+// they are told about their rights.
+type RebookRules struct {
+	// DaysBefore and DaysAfter bound the replacement flights offered around the
+	// disrupted departure (same city pair).
+	DaysBefore int `json:"days_before"`
+	DaysAfter  int `json:"days_after"`
+	// EUCarriers are the airline codes licensed in the EU: on them, arrivals in
+	// the EU are covered by EU 261 too.
+	EUCarriers []string `json:"eu_carriers"`
+	// EnforcementBodies maps a departure country (ISO alpha-3) to the national
+	// enforcement body's contact sentence; "*" is the fallback. Staff-managed text,
+	// quoted as written.
+	EnforcementBodies map[string]string `json:"enforcement_bodies"`
+}
+
+// DefaultRebookRules are the limits used when content sets none.
+// The delay from which rebooking is offered is the notify rules' RebookDelayMinutes.
+var DefaultRebookRules = RebookRules{DaysBefore: 1, DaysAfter: 7}
+
+func (r Rules) rebook() RebookRules {
+	if r.Rebook == nil {
+		return DefaultRebookRules
+	}
+	return *r.Rebook
 }
 
 //go:embed content/*.json
 var defaultContent embed.FS
 
 // DefaultContent returns the content shipped with the binary: rules.json and one
-// catalogue per language (en.json, fr.json, …). It is published as version 1 of a new
-// database.
+// catalogue per language (en.json, fr.json, …), and the knowledge articles
+// (articles/<lang>.json). It is published as version 1 of a new database.
 func DefaultContent() (Content, error) {
 	c := Content{Messages: map[domain.Lang]map[string]string{}}
 	entries, err := fs.ReadDir(defaultContent, "content")
@@ -69,6 +105,9 @@ func DefaultContent() (Content, error) {
 			return c, fmt.Errorf("default content %s: %w", e.Name(), err)
 		}
 		c.Messages[domain.Lang(name)] = m
+	}
+	if err := loadDefaultArticles(&c); err != nil {
+		return c, err
 	}
 	return c, nil
 }
@@ -128,11 +167,20 @@ func (c Content) Validate(langs []domain.Lang) []Problem {
 	if r.MaxLookupFailures < 1 || r.LookupWindowMinutes < 1 {
 		out = append(out, Problem{Key: "rules.lookup", Message: "look-up limits must be positive"})
 	}
+	if rb := r.Rebook; rb != nil && (rb.DaysBefore < 0 || rb.DaysBefore > 7 || rb.DaysAfter < 1 || rb.DaysAfter > 30) {
+		out = append(out, Problem{Key: "rules.rebook", Message: "rebooking limits out of range (days before 0–7, days after 1–30)"})
+	}
+	if r.Timeouts != nil {
+		for _, p := range r.Timeouts.validate() {
+			out = append(out, Problem{Key: "rules.timeouts", Message: p})
+		}
+	}
 	if r.Notify != nil {
 		for _, p := range r.Notify.Validate() {
 			out = append(out, Problem{Key: "rules.notify", Message: p})
 		}
 	}
+	out = append(out, c.validateArticles(langs)...)
 	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
 	return out
 }

@@ -64,6 +64,16 @@ type Deliverer struct {
 	// limit. Beyond it, template messages wait (urgent ones first: delivery jobs
 	// carry the notification's priority).
 	WhatsAppTier int
+	// Metrics counts the messages sent, failed and blocked, and the lag of flight
+	// updates; nil records nothing.
+	Metrics Metrics
+}
+
+func (d *Deliverer) metrics() Metrics {
+	if d.Metrics == nil {
+		return noMetrics{}
+	}
+	return d.Metrics
 }
 
 // NewDeliverer builds a deliverer. The engine provides the content (templates) of
@@ -85,6 +95,7 @@ func NewDeliverer(store DeliveryStore, senders map[domain.Channel]Sender, engine
 // traveller's messages holds; permanent failures are recorded and delivery goes on
 // with the next message.
 func (d *Deliverer) Deliver(ctx context.Context, conversationID int64) error {
+	ctx = withLogAttrs(ctx, slog.Int64("conversation", conversationID))
 	lease := d.Lease
 	if lease <= 0 {
 		lease = deliveryLease
@@ -99,7 +110,8 @@ func (d *Deliverer) Deliver(ctx context.Context, conversationID int64) error {
 	for {
 		n, err := d.deliverPending(ctx, conversationID)
 		if err != nil || n == 0 {
-			if rerr := d.store.ReleaseDelivery(ctx, conversationID); rerr != nil && err == nil {
+			rerr := recordThroughOutage(ctx, func() error { return d.store.ReleaseDelivery(ctx, conversationID) })
+			if rerr != nil && err == nil {
 				err = rerr
 			}
 			return err
@@ -155,7 +167,7 @@ func (d *Deliverer) deliverPending(ctx context.Context, conversationID int64) (i
 		var partial *domain.PartialSend
 		if errors.As(err, &partial) && partial.Sent > m.PartsSent {
 			// Some parts went out: remember, so that the retry does not repeat them.
-			if perr := d.store.MarkPartsSent(ctx, m.ID, partial.Sent); perr != nil {
+			if perr := recordThroughOutage(ctx, func() error { return d.store.MarkPartsSent(ctx, m.ID, partial.Sent) }); perr != nil {
 				return 0, perr
 			}
 		}
@@ -171,14 +183,18 @@ func (d *Deliverer) deliverPending(ctx context.Context, conversationID int64) (i
 			}
 		}
 		if err == nil {
-			if err := d.store.MarkSent(ctx, m.ID, id); err != nil {
+			// The platform has the message: recording it must outlast a
+			// database restart, or the next attempt would send it again.
+			if err := recordThroughOutage(ctx, func() error { return d.store.MarkSent(ctx, m.ID, id) }); err != nil {
 				return 0, err
 			}
+			d.sent(conv, m)
+			d.log.DebugContext(ctx, "message sent", "channel", string(conv.Channel), "seq", m.Seq, "template", mode.Template != nil)
 			continue
 		}
 		se, isSE := domain.AsSendError(err)
 		if !isSE || se.Retryable {
-			d.log.Warn("delivery will be retried", "conversation", conv.ID, "channel", string(conv.Channel), "err", err)
+			d.log.WarnContext(ctx, "delivery will be retried", "conversation", conv.ID, "channel", string(conv.Channel), "err", err)
 			return 0, fmt.Errorf("deliver conversation %d: %w", conv.ID, err)
 		}
 		d.undelivered(ctx, conv, m, domain.StatusFailed, se.Code, se.Message)
@@ -197,16 +213,27 @@ func (d *Deliverer) reach(ctx context.Context, conv domain.Conversation) error {
 		return err
 	}
 	if !ok {
-		d.log.Warn("WhatsApp messaging tier reached: message waits", "conversation", conv.ID, "tier", d.WhatsAppTier)
+		d.log.WarnContext(ctx, "WhatsApp messaging tier reached: message waits", "conversation", conv.ID, "tier", d.WhatsAppTier)
 		return &domain.Snooze{At: d.now().Add(tierRetry), Reason: "WhatsApp messaging tier reached"}
 	}
 	return nil
 }
 
 func (d *Deliverer) undelivered(ctx context.Context, conv domain.Conversation, m domain.Outbound, st domain.DeliveryStatus, code int, reason string) {
-	d.log.Warn("message not delivered", "conversation", conv.ID, "channel", string(conv.Channel), "status", string(st), "code", code, "reason", reason)
+	d.log.WarnContext(ctx, "message not delivered", "conversation", conv.ID, "channel", string(conv.Channel), "status", string(st), "code", code, "reason", reason)
 	if err := d.store.MarkUndelivered(ctx, m.ID, st, code, reason); err != nil {
-		d.log.Error("record undelivered message", "conversation", conv.ID, "err", err)
+		d.log.ErrorContext(ctx, "record undelivered message", "conversation", conv.ID, "err", err)
+		return
+	}
+	d.metrics().Delivery(conv.Channel, string(st), code)
+}
+
+// sent counts a message that left, and for a flight update the time since its
+// status change was seen.
+func (d *Deliverer) sent(conv domain.Conversation, m domain.Outbound) {
+	d.metrics().Delivery(conv.Channel, string(domain.StatusSent), 0)
+	if seen, err := time.Parse(time.RFC3339Nano, m.Params[pushSeenAt]); err == nil && strings.HasPrefix(m.Purpose, "flight_") {
+		d.metrics().PushSent(conv.Channel, strings.TrimPrefix(m.Purpose, "flight_"), d.now().Sub(seen))
 	}
 }
 

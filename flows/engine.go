@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/looplab/fsm"
 
@@ -28,6 +29,16 @@ type Engine struct {
 	log      *slog.Logger
 	flows    map[string]*Flow
 	langs    []domain.Lang
+	metrics  Metrics
+
+	extras   domain.Ancillaries
+	changes  domain.Changes
+	payments domain.Payments
+	ledger   PaymentLedger
+	statuses FlightStatuses
+	budget   time.Duration
+	// knowledge answers questions from the articles; nil answers none.
+	knowledge *knowledge
 
 	mu      sync.RWMutex
 	content map[int]Content // published versions are immutable, so caching is safe
@@ -42,6 +53,27 @@ type Config struct {
 	Log      *slog.Logger
 	// Langs are the languages the airline serves; the first is the fallback.
 	Langs []domain.Lang
+	// Metrics receives a count and the duration of every turn; nil records
+	// nothing.
+	Metrics Metrics
+	// Ancillaries and Changes are the booking system's sales and change
+	// interfaces; Payments the payment provider and Ledger where payments are
+	// recorded. The extras, change and rebooking flows need them; without them
+	// those flows say they are not available and offer a person.
+	Ancillaries domain.Ancillaries
+	Changes     domain.Changes
+	Payments    domain.Payments
+	Ledger      PaymentLedger
+	// Statuses tells the flights' operational status (cancellations, delays) to
+	// the rebooking flow; nil reads only the booking system's own status.
+	Statuses FlightStatuses
+	// Knowledge searches the knowledge articles of content versions to answer
+	// questions; nil leaves questions unanswered (not understood).
+	Knowledge Knowledge
+	// Budget bounds what one turn may spend waiting for the booking system,
+	// the payment provider and the database before the traveller is told to try
+	// again shortly (default 5 s; negative: no bound).
+	Budget time.Duration
 }
 
 // NewEngine builds an engine with the built-in flows.
@@ -55,8 +87,18 @@ func NewEngine(c Config) (*Engine, error) {
 	if len(c.Langs) == 0 {
 		c.Langs = domain.Languages
 	}
+	if c.Metrics == nil {
+		c.Metrics = noMetrics{}
+	}
 	e := &Engine{store: c.Store, nlu: c.NLU, bookings: c.Bookings, now: c.Now, log: c.Log,
-		langs: c.Langs, content: map[int]Content{}, flows: map[string]*Flow{}}
+		langs: c.Langs, content: map[int]Content{}, flows: map[string]*Flow{},
+		extras: c.Ancillaries, changes: c.Changes, payments: c.Payments, ledger: c.Ledger, statuses: c.Statuses,
+		budget: c.Budget}
+	if e.budget == 0 {
+		e.budget = 5 * time.Second
+	}
+	e.metrics = c.Metrics
+	e.knowledge = newKnowledge(c.Knowledge)
 	for _, f := range Flows() {
 		if err := f.Check(); err != nil {
 			return nil, err
@@ -67,7 +109,9 @@ func NewEngine(c Config) (*Engine, error) {
 }
 
 // Flows returns the definitions of the built-in flows.
-func Flows() []*Flow { return []*Flow{checkInFlow(), handoffFlow()} }
+func Flows() []*Flow {
+	return []*Flow{checkInFlow(), handoffFlow(), orderFlow(), changeFlow(), rebookFlow()}
+}
 
 // maxTurnsPerJob bounds one Process call so that a flood in one conversation cannot
 // starve the others; the queue calls Process again for the rest.
@@ -82,6 +126,8 @@ var ErrMore = errors.New("more inbound messages waiting")
 // turn of this conversation meanwhile) returns an error with code domain.Conflict;
 // the caller retries and nothing was written.
 func (e *Engine) Process(ctx context.Context, conversationID int64) error {
+	// Every line logged while this conversation is processed names it.
+	ctx = withLogAttrs(ctx, slog.Int64("conversation", conversationID))
 	for i := 0; i < maxTurnsPerJob; i++ {
 		in, ok, err := e.store.NextInbound(ctx, conversationID)
 		if err != nil {
@@ -90,19 +136,41 @@ func (e *Engine) Process(ctx context.Context, conversationID int64) error {
 		if !ok {
 			return nil
 		}
-		conv, err := e.store.Conversation(ctx, conversationID)
-		if err != nil {
-			return fmt.Errorf("process conversation %d: %w", conversationID, err)
-		}
-		turn, err := e.Turn(ctx, conv, in)
-		if err != nil {
-			return fmt.Errorf("process conversation %d: %w", conversationID, err)
-		}
-		if err := e.store.CommitTurn(ctx, turn); err != nil {
+		if err := e.processOne(withLogAttrs(ctx, slog.Int64("inbound", in.ID)), conversationID, in); err != nil {
 			return fmt.Errorf("process conversation %d: %w", conversationID, err)
 		}
 	}
 	return ErrMore
+}
+
+// processOne runs and commits the turn of one inbound message, and reports it to
+// the metrics.
+func (e *Engine) processOne(ctx context.Context, conversationID int64, in domain.Inbound) error {
+	start := time.Now()
+	conv, err := e.store.Conversation(ctx, conversationID)
+	if err != nil {
+		e.metrics.TurnDone("", OutcomeFailed, time.Since(start))
+		return err
+	}
+	turn, err := e.Turn(ctx, conv, in)
+	if err == nil {
+		err = e.store.CommitTurn(ctx, turn)
+	}
+	flow, result := turnFlow(conv.Flow, turn), OutcomeFailed
+	switch {
+	case domain.IsCode(err, domain.Conflict):
+		result = OutcomeConflict
+	case err == nil:
+		result = outcome(turn)
+	}
+	took := time.Since(start)
+	e.metrics.TurnDone(flow, result, took)
+	if e.log.Enabled(ctx, slog.LevelDebug) {
+		// The conversation and the message come from ctx.
+		e.log.LogAttrs(ctx, slog.LevelDebug, "turn", slog.String("flow", flow), slog.String("state", turn.Conversation.State),
+			slog.String("outcome", result), slog.Int("replies", len(turn.Outbound)), slog.Float64("ms", float64(took.Microseconds())/1000))
+	}
+	return err
 }
 
 // Turn computes the outcome of one inbound message without saving it. Errors are
@@ -119,7 +187,15 @@ func (e *Engine) Turn(ctx context.Context, conv domain.Conversation, in domain.I
 	if err != nil {
 		return turn, err
 	}
-	t := &Turn{Conv: conv, In: in, Content: content, Now: e.now(), e: e, SeatMaps: map[int64]domain.SeatMap{}}
+	// The traveller gets an answer within the budget, a "try again shortly" if an
+	// outside system is too slow; the turn's own commit is not bounded by it.
+	runCtx := ctx
+	if e.budget > 0 {
+		var cancel context.CancelFunc
+		runCtx, cancel = context.WithTimeout(ctx, e.budget)
+		defer cancel()
+	}
+	t := &Turn{Conv: conv, In: in, Content: content, Now: e.now(), e: e, SeatMaps: map[int64]domain.SeatMap{}, context: runCtx}
 	t.Conv.ContentVersion = content.Version
 	t.loadSlots()
 	t.Lang = conv.Lang
@@ -130,7 +206,7 @@ func (e *Engine) Turn(ctx context.Context, conv domain.Conversation, in domain.I
 	func() {
 		defer func() {
 			if r := recover(); r != nil {
-				e.log.Error("turn panicked", "conversation", conv.ID, "flow", conv.Flow, "state", conv.State,
+				e.log.ErrorContext(ctx, "turn panicked", "conversation", conv.ID, "flow", conv.Flow, "state", conv.State,
 					"err", fmt.Sprint(r), "stack", string(debug.Stack()))
 				t.out = nil
 				t.passes = nil
@@ -139,8 +215,11 @@ func (e *Engine) Turn(ctx context.Context, conv domain.Conversation, in domain.I
 				t.menu()
 			}
 		}()
-		e.run(ctx, t)
+		e.run(runCtx, t)
 	}()
+	if t.retry != nil {
+		return turn, t.retry
+	}
 
 	data, err := json.Marshal(t.Slots)
 	if err != nil {
@@ -160,6 +239,7 @@ func (e *Engine) Turn(ctx context.Context, conv domain.Conversation, in domain.I
 		Transitions:  t.transitions,
 		Outbound:     t.out,
 		Passes:       t.passes,
+		VoidPasses:   t.voided,
 		Preferences:  t.preferences,
 		Linked:       t.linked,
 		At:           now,
@@ -175,6 +255,16 @@ func lookupKey(c domain.Conversation) string { return string(c.Channel) + ":" + 
 
 // run is one turn: language, global intents, then the current state.
 func (e *Engine) run(ctx context.Context, t *Turn) {
+	t.pruneOrders()
+	if strings.HasPrefix(t.In.Payload, paymentPayload) {
+		// Not the traveller writing: the payment provider confirmed or gave up.
+		e.paymentEvent(ctx, t)
+		return
+	}
+	if e.staffAction(ctx, t) || e.timer(ctx, t) {
+		return
+	}
+	t.Slots.Reminded = false // the traveller is back
 	e.understand(t)
 	if t.In.Unsupported == "reaction" {
 		return // a 👍 on a message needs no answer
@@ -205,10 +295,13 @@ func (e *Engine) run(ctx context.Context, t *Turn) {
 		return
 	case domain.IntentHuman:
 		if t.Conv.Flow != "handoff" {
-			e.start(ctx, t, "handoff")
+			e.handoff(ctx, t)
 			return
 		}
 	case domain.IntentHelp:
+		if t.Conv.Flow == "handoff" && t.Slots.HandoffNotices >= 2 {
+			break // a person is answering: the bot stays out of it
+		}
 		t.Say(helpKey(t.Conv.Flow))
 		e.reprompt(ctx, t)
 		return
@@ -229,6 +322,9 @@ func (e *Engine) run(ctx context.Context, t *Turn) {
 		e.route(ctx, t)
 		return
 	}
+	if e.switchFlow(ctx, t) || e.digress(ctx, t) {
+		return
+	}
 	f, ok := e.flows[t.Conv.Flow]
 	if !ok {
 		t.endFlow("unknown_flow")
@@ -244,6 +340,9 @@ func (e *Engine) run(ctx context.Context, t *Turn) {
 		return
 	}
 	if !e.load(ctx, t, def) {
+		return
+	}
+	if e.correctBooking(ctx, t, f) {
 		return
 	}
 	before := t.said()
@@ -299,7 +398,7 @@ func (e *Engine) understand(t *Turn) {
 	// Answer in the language the traveller writes in: switch on confident detection,
 	// but keep an explicitly chosen language unless the evidence is strong.
 	if l := t.U.Lang; l != "" && l != t.Lang && e.serves(l) {
-		words := len(strings.Fields(text))
+		words := wordCount(text)
 		// A word or two ("ok", "stop", "Jansen") is no evidence of a language.
 		if t.Conv.Lang == "" || (!t.Conv.LangExplicit && t.U.LangConfidence >= 0.6 && words >= 3) ||
 			(t.Conv.LangExplicit && t.U.LangConfidence >= 0.9 && words >= 4) {
@@ -330,6 +429,7 @@ func (e *Engine) route(ctx context.Context, t *Turn) {
 		// their booking; check-in is what this assistant does with one.
 		t.Slots.Goal = string(domain.IntentCheckIn)
 		e.start(ctx, t, "checkin")
+	case e.routeSales(ctx, t):
 	case t.U.Intent == domain.IntentGreeting:
 		t.Say("greeting", "airline", t.Content.Rules.AirlineName)
 		t.menu()
@@ -340,6 +440,7 @@ func (e *Engine) route(ctx context.Context, t *Turn) {
 		t.menu()
 	case t.U.Intent == domain.IntentYes, t.U.Intent == domain.IntentNo:
 		t.menu()
+	case t.clarify():
 	default:
 		t.Say("not_understood.idle")
 		t.menu()
@@ -351,6 +452,8 @@ func (t *Turn) menu() {
 	t.Ask(t.T("menu.prompt"),
 		t.Choice("intent:check_in", "menu.check_in"),
 		t.Choice("intent:boarding_pass", "menu.boarding_pass"),
+		t.Choice("intent:change_flight", "menu.change"),
+		t.Choice("intent:extras", "menu.extras"),
 		t.Choice("intent:human", "menu.human"))
 }
 
@@ -367,7 +470,8 @@ func helpKey(flow string) string {
 func (e *Engine) start(ctx context.Context, t *Turn, name string) {
 	f := e.flows[name]
 	goal := t.Slots.Goal
-	*t.Slots = Slots{Goal: goal}
+	t.resetSlots()
+	t.Slots.Goal = goal
 	t.Conv.Flow, t.Conv.State = name, string(idle)
 	def := f.States[f.Initial]
 	if len(t.U.Entities) == 0 || def == nil || def.Handle == nil {
@@ -395,7 +499,7 @@ func (e *Engine) fire(ctx context.Context, t *Turn, f *Flow, ev Event) {
 		case errors.As(err, &noTransition):
 			// A self-loop: stay, and ask again.
 		case err != nil:
-			e.log.Error("event not allowed", "conversation", t.Conv.ID, "flow", f.Name, "state", from, "event", ev, "err", err)
+			e.log.ErrorContext(ctx, "event not allowed", "conversation", t.Conv.ID, "flow", f.Name, "state", from, "event", ev, "err", err)
 			t.Say("not_understood")
 		}
 		to := State(m.Current())
@@ -419,7 +523,7 @@ func (e *Engine) fire(ctx context.Context, t *Turn, f *Flow, ev Event) {
 		}
 		next, err := def.Effect(ctx, t)
 		if err != nil {
-			e.log.Error("effect failed", "conversation", t.Conv.ID, "flow", f.Name, "state", to, "err", err)
+			e.log.ErrorContext(ctx, "effect failed", "conversation", t.Conv.ID, "flow", f.Name, "state", to, "err", err)
 			t.endFlow("effect_failed")
 			t.Say("error.internal")
 			t.menu()
@@ -427,7 +531,7 @@ func (e *Engine) fire(ctx context.Context, t *Turn, f *Flow, ev Event) {
 		}
 		ev = next
 	}
-	e.log.Error("flow did not come to rest", "conversation", t.Conv.ID, "flow", f.Name, "state", t.Conv.State)
+	e.log.ErrorContext(ctx, "flow did not come to rest", "conversation", t.Conv.ID, "flow", f.Name, "state", t.Conv.State)
 	t.endFlow("loop")
 	t.Say("error.internal")
 }
@@ -439,7 +543,7 @@ func (e *Engine) enter(ctx context.Context, t *Turn, f *Flow, def *StateDef) {
 	}
 	if def.Final {
 		t.Conv.Flow, t.Conv.State = "", ""
-		*t.Slots = Slots{}
+		t.resetSlots()
 	}
 }
 
@@ -474,6 +578,15 @@ func (e *Engine) load(ctx context.Context, t *Turn, def *StateDef) bool {
 		if err := e.loadPolicies(ctx, t); err != nil {
 			return e.unavailable(t, err)
 		}
+	}
+	if def.NeedsOffer && t.offer == nil {
+		if t.Slots.Sale == nil || t.Slots.Sale.Offer == nil {
+			// Slots from before the offer was kept: fetch it again.
+			if _, err := e.offer(ctx, t); err != nil {
+				return e.unavailable(t, err)
+			}
+		}
+		t.offer = t.Slots.Sale.Offer
 	}
 	if def.NeedsSeatMap && t.Booking != nil {
 		for _, segID := range t.Slots.Segments {
@@ -539,7 +652,7 @@ func (t *Turn) endFlow(reason string) {
 		t.record(t.Conv.Flow, State(t.Conv.State), "", Event("abandon:"+reason))
 	}
 	t.Conv.Flow, t.Conv.State = "", ""
-	*t.Slots = Slots{}
+	t.resetSlots()
 }
 
 // Content returns a published content version, 0 for the newest.
@@ -608,8 +721,8 @@ func (e *Engine) optOut(t *Turn) bool {
 		}
 		return false
 	}
-	stop := is("words.stop")
-	if !stop && !is("words.start") {
+	stop := is("words.stop") || (t.U.Intent == domain.IntentStopMessages && t.U.Confidence >= 0.7)
+	if !stop && !is("words.start") && !(t.U.Intent == domain.IntentStartMessages && t.U.Confidence >= 0.7) {
 		return false
 	}
 	for _, c := range []domain.Category{domain.CategoryFlightUpdates, domain.CategoryOffers} {
@@ -621,4 +734,25 @@ func (e *Engine) optOut(t *Turn) bool {
 		t.Say("optout.resumed")
 	}
 	return true
+}
+
+// wordCount counts words as evidence of a language: space-separated words, and
+// for scripts written without spaces (Chinese, Japanese) one word per two
+// characters.
+func wordCount(text string) int {
+	n := 0
+	for _, f := range strings.Fields(text) {
+		han := 0
+		for _, r := range f {
+			if unicode.Is(unicode.Han, r) || unicode.Is(unicode.Hiragana, r) || unicode.Is(unicode.Katakana, r) {
+				han++
+			}
+		}
+		if han > 1 {
+			n += (han + 1) / 2
+		} else {
+			n++
+		}
+	}
+	return n
 }

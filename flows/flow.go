@@ -29,6 +29,10 @@ type Flow struct {
 	Initial State
 	Events  fsm.Events
 	States  map[State]*StateDef
+	// AfterLookup, for flows that start by finding the booking (the shared
+	// ask_booking and looking_up states), returns the event a found booking fires;
+	// nil is check-in's rule.
+	AfterLookup func(t *Turn) Event
 }
 
 // StateDef describes one state.
@@ -45,6 +49,8 @@ type StateDef struct {
 	// Needs lists what the engine loads before Enter/Handle run.
 	NeedsBooking bool
 	NeedsSeatMap bool
+	// NeedsOffer loads the booking system's extras offer for the booking.
+	NeedsOffer bool
 	// Final states end the flow: the conversation goes back to idle after Enter.
 	Final bool
 }

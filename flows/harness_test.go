@@ -87,6 +87,7 @@ func newHarness(t testing.TB, db *database.DB) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { collectCoverage(t, db) }) // runs before the store and database close
 	return &harness{t: t, db: db, store: st, engine: e, clock: clk, sealer: sealer}
 }
 

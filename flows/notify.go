@@ -360,17 +360,23 @@ func message(c Content, ev domain.FlightEvent, flight domain.Flight, rules domai
 		names = append(names, p.Name.String())
 	}
 	params := map[string]string{"names": strings.Join(names, ", "), "locator": string(g.Locator)}
+	if !ev.SeenAt.IsZero() {
+		params[pushSeenAt] = ev.SeenAt.UTC().Format(time.RFC3339Nano)
+	}
 	text := eventText(c, ev, flight, lang, params)
 	t := &Turn{Content: c, Lang: lang}
 	var choices []domain.Choice
 	switch ev.Kind {
 	case domain.EventCheckInOpen:
 		choices = append(choices, t.Choice("intent:check_in", "push.button.check_in"))
-	case domain.EventCancelled, domain.EventDiverted:
+	case domain.EventCancelled:
+		choices = append(choices, t.Choice("intent:disruption", "push.button.rebook"), t.Choice("intent:human", "push.button.human"))
+	case domain.EventDiverted:
 		choices = append(choices, t.Choice("intent:human", "push.button.human"))
 	case domain.EventDelay:
 		if ev.Status.Departure().Sub(ev.Status.ScheduledDeparture) >= time.Duration(rules.RebookDelayMinutes)*time.Minute {
-			choices = append(choices, t.Choice("intent:thanks", "push.button.keep"), t.Choice("intent:human", "push.button.human"))
+			choices = append(choices, t.Choice("intent:thanks", "push.button.keep"), t.Choice("intent:disruption", "push.button.rebook"),
+				t.Choice("intent:human", "push.button.human"))
 		}
 	case domain.EventGateChange, domain.EventTerminalChange, domain.EventBoarding:
 		choices = append(choices, t.Choice("intent:boarding_pass", "push.button.boarding_pass"))
@@ -400,8 +406,8 @@ func eventText(c Content, ev domain.FlightEvent, flight domain.Flight, lang doma
 	params["from"] = flight.Origin.City
 	params["to"] = flight.Destination.City
 	params["date"] = t.FormatDate(flight.Departure.In(origin))
-	params["time"] = dep.In(origin).Format("15:04")
-	params["scheduled"] = flight.Departure.In(origin).Format("15:04")
+	params["time"] = t.FormatClock(dep, origin)
+	params["scheduled"] = t.FormatClock(flight.Departure, origin)
 	params["gate"] = orDash(st.DepartureGate)
 	params["terminal"] = orDash(st.DepartureTerminal)
 	params["belt"] = orDash(st.BaggageBelt)
@@ -409,7 +415,7 @@ func eventText(c Content, ev domain.FlightEvent, flight domain.Flight, lang doma
 	params["diverted_to"] = orDash(string(st.DivertedTo))
 	params["reason"] = st.Reason
 	if ev.Kind == domain.EventArrived && !st.Arrival().IsZero() {
-		params["time"] = st.Arrival().In(dest).Format("15:04")
+		params["time"] = t.FormatClock(st.Arrival(), dest)
 		params["airport"] = flight.Destination.Name
 	}
 	key := "push." + string(ev.Kind)

@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -37,6 +38,23 @@ type Slots struct {
 	Plan []PlannedSegment `json:"plan,omitempty"`
 
 	HandoffNotices int `json:"handoff_notices,omitempty"`
+	// Reminded is set once the traveller was reminded of this flow.
+	Reminded bool `json:"reminded,omitempty"`
+
+	// Sales and changes (flows/order.go, change.go, rebook.go).
+	Sale *SaleSlots `json:"sale,omitempty"`
+
+	// Kept across flows: the booking the traveller proved they hold, and the
+	// payments still open (a payment may complete after the flow that asked for it
+	// ended, while the traveller does something else).
+	Known  *KnownBooking         `json:"known,omitempty"`
+	Orders map[string]*OpenOrder `json:"orders,omitempty"`
+	// Settled lists the latest payment references already settled, so that a
+	// repeated "paid" report changes nothing.
+	Settled []string `json:"settled,omitempty"`
+	// Parked is the flow a person took over from, with everything it had
+	// collected: handing back resumes it.
+	Parked *ParkedFlow `json:"parked,omitempty"`
 }
 
 // DocDraft is a travel document being collected field by field.
@@ -95,6 +113,19 @@ type Turn struct {
 	linked         domain.RecordLocator
 	preferences    []domain.PreferenceUpdate
 	transitions    []domain.Transition
+	voided         []domain.PassRef
+	offer          *domain.AncillaryOffer
+	context        context.Context
+	// retry, when set, makes the turn fail so that the message is processed again
+	// later: work that must not be dropped (fulfilling a paid order) could not be
+	// done now.
+	retry error
+}
+
+// resetSlots clears what a flow collected, keeping what outlives flows.
+func (t *Turn) resetSlots() {
+	known, orders, settled, parked := t.Slots.Known, t.Slots.Orders, t.Slots.Settled, t.Slots.Parked
+	*t.Slots = Slots{Known: known, Orders: orders, Settled: settled, Parked: parked}
 }
 
 // T renders a message of the pinned content in the conversation's language.
@@ -153,55 +184,38 @@ func fold(s string) string {
 	return strings.ToLower(domain.FoldName(strings.TrimSpace(s)))
 }
 
-// textHas reports whether the message contains one of the words (folded, whole words).
+// textHas reports whether the message contains one of the words (folded, whole
+// words). Entries of several words ("check out", "tout le monde") match the same
+// words typed in a row: folding removes spaces, so runs of up to four tokens are
+// compared joined.
 func (t *Turn) textHas(words []string) bool {
 	toks := strings.FieldsFunc(strings.ToLower(t.In.Text), func(r rune) bool {
 		return r == ' ' || r == ',' || r == '.' || r == '!' || r == '?' || r == ';'
 	})
-	for _, tok := range toks {
-		f := fold(tok)
-		for _, w := range words {
-			if f == w {
-				return true
+	for i := range toks {
+		joined := ""
+		for n := 0; n < 4 && i+n < len(toks); n++ {
+			joined += toks[i+n]
+			f := fold(joined)
+			for _, w := range words {
+				if f == w {
+					return true
+				}
 			}
-		}
-	}
-	// multi-word entries
-	whole := " " + fold(strings.Join(toks, " ")) + " "
-	for _, w := range words {
-		if strings.Contains(w, " ") && strings.Contains(whole, " "+w+" ") {
-			return true
 		}
 	}
 	return false
 }
 
 // FormatTime renders a time in the airport's zone, with weekday and month names of
-// the traveller's language: "Tue 3 Mar 14:05".
+// the traveller's language: "Tue 3 Mar 14:05" (see Locale).
 func (t *Turn) FormatTime(tm time.Time, loc *time.Location) string {
-	if loc != nil {
-		tm = tm.In(loc)
-	}
-	days := strings.Split(t.T("fmt.weekdays"), ",")
-	months := strings.Split(t.T("fmt.months"), ",")
-	d, m := tm.Weekday().String()[:3], tm.Month().String()[:3]
-	if len(days) == 7 {
-		d = strings.TrimSpace(days[tm.Weekday()])
-	}
-	if len(months) == 12 {
-		m = strings.TrimSpace(months[tm.Month()-1])
-	}
-	return t.T("fmt.datetime", "weekday", d, "day", fmt.Sprint(tm.Day()), "month", m, "time", tm.Format("15:04"))
+	return t.Content.Locale(t.Lang).DateTime(tm, loc)
 }
 
-// FormatDate renders a date without time: "3 Mar 2031".
+// FormatDate renders a date without time: "3 Mar 2031" (see Locale).
 func (t *Turn) FormatDate(tm time.Time) string {
-	months := strings.Split(t.T("fmt.months"), ",")
-	m := tm.Month().String()[:3]
-	if len(months) == 12 {
-		m = strings.TrimSpace(months[tm.Month()-1])
-	}
-	return t.T("fmt.date", "day", fmt.Sprint(tm.Day()), "month", m, "year", fmt.Sprint(tm.Year()))
+	return t.Content.Locale(t.Lang).Date(tm)
 }
 
 func (t *Turn) loadSlots() error {

@@ -34,6 +34,9 @@ type Config struct {
 	JobTimeout time.Duration
 	PublicURL  string // SKYBRIDGE_PUBLIC_URL, how travellers' phones reach boarding-pass links
 	DebugAddr  string // SKYBRIDGE_DEBUG_ADDR, serves Go's pprof profiles when set (keep it on loopback)
+	// MetricsToken, when set, is the bearer token GET /metrics requires
+	// (SKYBRIDGE_METRICS_TOKEN); unset, the metrics are open.
+	MetricsToken string
 	// TrustedProxies are the load balancers whose X-Forwarded-For is believed
 	// (SKYBRIDGE_TRUSTED_PROXIES, comma-separated addresses or CIDRs; none by default).
 	TrustedProxies []string
@@ -44,6 +47,23 @@ type Config struct {
 	GraphVersion string // SKYBRIDGE_GRAPH_VERSION, default v23.0
 
 	Status StatusConfig
+
+	Retention RetentionConfig
+
+	Payments PaymentsConfig // payments.go
+
+	PSS PSSConfig // pss.go: the booking system
+}
+
+// RetentionConfig says how long each class of personal data is kept; the
+// periodic task `retention` deletes what is older, once per cluster. Each is a
+// duration like 90d or 72h, or "off" to keep that class for ever.
+type RetentionConfig struct {
+	Transcripts   time.Duration // SKYBRIDGE_RETAIN_TRANSCRIPTS, default 90d: messages, idle conversations
+	Documents     time.Duration // SKYBRIDGE_RETAIN_DOCUMENTS, default 72h after the flight's arrival: travel documents, boarding passes
+	Deliveries    time.Duration // SKYBRIDGE_RETAIN_DELIVERIES, default 30d: flight-update notification records
+	WebhookEvents time.Duration // SKYBRIDGE_RETAIN_WEBHOOK_EVENTS, default 7d: raw webhook bodies, once applied
+	Schedule      string        // SKYBRIDGE_RETAIN_SCHEDULE, cron spec of the task, default "@every 1h"
 }
 
 // StatusConfig says where flight status comes from and how often it is polled.
@@ -99,6 +119,10 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	var problems []string
 	c.DebugAddr = getenv("SKYBRIDGE_DEBUG_ADDR")
+	c.MetricsToken = strings.TrimSpace(getenv("SKYBRIDGE_METRICS_TOKEN"))
+	if t := c.MetricsToken; t != "" && (len(t) < 16 || strings.ContainsAny(t, " \t")) {
+		problems = append(problems, "SKYBRIDGE_METRICS_TOKEN: use at least 16 characters without spaces (e.g. `openssl rand -hex 24`)")
+	}
 	for _, p := range strings.Split(getenv("SKYBRIDGE_TRUSTED_PROXIES"), ",") {
 		if p = strings.TrimSpace(p); p == "" {
 			continue
@@ -153,6 +177,26 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		problems = append(problems, fmt.Sprintf("SKYBRIDGE_STATUS_HORIZON: %q is not a duration from 1h to 168h", hz))
 	} else {
 		c.Status.Horizon = d
+	}
+	c.Retention.Schedule = or(getenv("SKYBRIDGE_RETAIN_SCHEDULE"), "@every 1h")
+	if _, err := scheduler.Next(c.Retention.Schedule, time.Now()); err != nil {
+		problems = append(problems, fmt.Sprintf("SKYBRIDGE_RETAIN_SCHEDULE: %q is not a cron spec: %v", c.Retention.Schedule, err))
+	}
+	for _, r := range []struct {
+		name, def string
+		dst       *time.Duration
+	}{
+		{"SKYBRIDGE_RETAIN_TRANSCRIPTS", "90d", &c.Retention.Transcripts},
+		{"SKYBRIDGE_RETAIN_DOCUMENTS", "72h", &c.Retention.Documents},
+		{"SKYBRIDGE_RETAIN_DELIVERIES", "30d", &c.Retention.Deliveries},
+		{"SKYBRIDGE_RETAIN_WEBHOOK_EVENTS", "7d", &c.Retention.WebhookEvents},
+	} {
+		v := or(getenv(r.name), r.def)
+		d, err := parseRetention(v)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("%s: %q is not a duration like 90d or 72h (at least 1h), or off", r.name, v))
+		}
+		*r.dst = d
 	}
 	if c.WhatsApp.Enabled() && (c.WhatsApp.VerifyToken == "" || c.WhatsApp.AccessToken == "" || c.WhatsApp.PhoneNumberID == "") {
 		problems = append(problems, "SKYBRIDGE_WHATSAPP_*: with an app secret set, VERIFY_TOKEN, ACCESS_TOKEN and PHONE_NUMBER_ID are required too")
@@ -214,10 +258,46 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	default:
 		problems = append(problems, fmt.Sprintf("SKYBRIDGE_LOG_LEVEL: %q is not debug, info, warn or error", c.LogLevel))
 	}
+	var payProblems []string
+	c.Payments, payProblems = loadPayments(getenv)
+	problems = append(problems, payProblems...)
+	var pssProblems []string
+	c.PSS, pssProblems = loadPSS(getenv)
+	problems = append(problems, pssProblems...)
 	if len(problems) > 0 {
 		return c, errors.New("configuration:\n  " + strings.Join(problems, "\n  "))
 	}
 	return c, nil
+}
+
+// parseRetention reads "90d", "72h", "1h30m" or "off" (0: kept for ever).
+func parseRetention(v string) (time.Duration, error) {
+	if v == "off" {
+		return 0, nil
+	}
+	if days, ok := strings.CutSuffix(v, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n < 1 || n > 3650 {
+			return 0, errors.New("bad number of days")
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < time.Hour {
+		return 0, errors.New("bad duration")
+	}
+	return d, nil
+}
+
+// retentionString prints a retention the way parseRetention reads it.
+func retentionString(d time.Duration) string {
+	switch {
+	case d == 0:
+		return "off"
+	case d%(24*time.Hour) == 0:
+		return strconv.Itoa(int(d/(24*time.Hour))) + "d"
+	}
+	return d.String()
 }
 
 func or(v, def string) string {
@@ -256,6 +336,7 @@ func (c Config) String() string {
 		"SKYBRIDGE_JOB_TIMEOUT=" + c.JobTimeout.String(),
 		"SKYBRIDGE_PUBLIC_URL=" + c.PublicURL,
 		"SKYBRIDGE_DEBUG_ADDR=" + c.DebugAddr,
+		"SKYBRIDGE_METRICS_TOKEN=" + mask(c.MetricsToken),
 		"SKYBRIDGE_TRUSTED_PROXIES=" + strings.Join(c.TrustedProxies, ","),
 		"SKYBRIDGE_GRAPH_URL=" + c.GraphURL,
 		"SKYBRIDGE_GRAPH_VERSION=" + c.GraphVersion,
@@ -273,6 +354,19 @@ func (c Config) String() string {
 		"SKYBRIDGE_STATUS_URL=" + c.Status.URL,
 		"SKYBRIDGE_STATUS_API_KEY=" + mask(c.Status.APIKey),
 		"SKYBRIDGE_STATUS_HORIZON=" + c.Status.Horizon.String(),
+		"SKYBRIDGE_PAYMENTS=" + c.Payments.Provider,
+		"SKYBRIDGE_STRIPE_SECRET_KEY=" + mask(c.Payments.StripeSecretKey),
+		"SKYBRIDGE_STRIPE_WEBHOOK_SECRET=" + mask(c.Payments.StripeWebhookSecret),
+		"SKYBRIDGE_STRIPE_URL=" + c.Payments.StripeURL,
+		"SKYBRIDGE_PSS=" + c.PSS.Kind,
+		"SKYBRIDGE_PSS_URL=" + c.PSS.URL,
+		"SKYBRIDGE_PSS_API_KEY=" + mask(c.PSS.APIKey),
+		"SKYBRIDGE_PSS_TIMEOUT=" + c.PSS.Timeout.String(),
+		"SKYBRIDGE_RETAIN_TRANSCRIPTS=" + retentionString(c.Retention.Transcripts),
+		"SKYBRIDGE_RETAIN_DOCUMENTS=" + retentionString(c.Retention.Documents),
+		"SKYBRIDGE_RETAIN_DELIVERIES=" + retentionString(c.Retention.Deliveries),
+		"SKYBRIDGE_RETAIN_WEBHOOK_EVENTS=" + retentionString(c.Retention.WebhookEvents),
+		"SKYBRIDGE_RETAIN_SCHEDULE=" + c.Retention.Schedule,
 	}, "\n")
 }
 

@@ -9,6 +9,14 @@
 //	skybridge notifications    count flight-update notifications by outcome, and what waits
 //	skybridge token create --role ROLE NAME | revoke NAME | list
 //	                           API tokens for operations systems (shown once, stored hashed)
+//	skybridge staff add --role ROLE NAME | staff list
+//	                           staff console accounts (password from stdin, or generated)
+//	skybridge reseal           re-encrypt personal data under the newest key
+//	skybridge privacy export|erase whatsapp NUMBER | messenger ID | webchat SESSION | booking REF SURNAME
+//	                           a traveller's data as one JSON document, or erased
+//	skybridge understand [--lang XX] [--date YYYY-MM-DD] [MESSAGE…]
+//	                           language, intent and entities of each message (arguments or
+//	                           stdin lines) as JSON lines; --eval FILE [-v] measures instead
 package main
 
 import (
@@ -21,6 +29,10 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/skybridge/skybridge/api"
+	"github.com/skybridge/skybridge/flows"
+	"github.com/skybridge/skybridge/integrations/telemetry"
 )
 
 func main() {
@@ -33,7 +45,7 @@ func main() {
 }
 
 // errUsage marks a command-line mistake.
-var errUsage = errors.New(`usage: skybridge [serve | migrate | import FILE.json | keygen [ID] | config | deadletters | notifications | token create --role ROLE NAME | token revoke NAME | token list]`)
+var errUsage = errors.New(`usage: skybridge [serve | migrate | import FILE.json | keygen [ID] | config | deadletters | notifications | token create --role ROLE NAME | token revoke NAME | token list | staff add --role ROLE NAME | staff list | reseal | privacy export|erase KIND ID [SURNAME] | understand [--lang XX] [--date YYYY-MM-DD] [--eval FILE] [MESSAGE…]]`)
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cmd := "serve"
@@ -76,6 +88,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return notificationsCommand(ctx, cfg, log, stdout)
 	case "token":
 		return tokenCommand(ctx, cfg, log, args, stdout)
+	case "reseal":
+		return resealCommand(ctx, cfg, log, stdout)
+	case "privacy":
+		return privacyCommand(ctx, cfg, log, args, stdout)
+	case "staff":
+		return staffCommand(ctx, cfg, log, args, os.Stdin, stdout)
+	case "understand":
+		return understandCommand(cfg, args, os.Stdin, stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprintln(stdout, errUsage.Error())
 		return nil
@@ -84,12 +104,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 }
 
+// newLogger logs JSON lines in production, text in development. Every record
+// logged with a context also carries the request id and the conversation that
+// context is about.
 func newLogger(cfg Config, w io.Writer) *slog.Logger {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(cfg.LogLevel))
 	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewTextHandler(w, opts)
 	if cfg.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		h = slog.NewJSONHandler(w, opts)
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(telemetry.NewContextHandler(h, api.LogAttrs, flows.LogAttrs))
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/skybridge/skybridge/integrations/nlu"
 	"github.com/skybridge/skybridge/integrations/pss"
 	"github.com/skybridge/skybridge/integrations/store"
+	"github.com/skybridge/skybridge/integrations/telemetry"
 	"github.com/skybridge/skybridge/migrations"
 )
 
@@ -29,6 +30,8 @@ type app struct {
 	sealer *domain.Sealer
 	store  *store.Store
 	pss    *pss.Demo
+	// metrics are what GET /metrics shows (telemetry.go).
+	metrics *telemetry.Metrics
 }
 
 var (
@@ -49,12 +52,14 @@ func open(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := store.New(db, sealer, log, store.Options{Workers: max(cfg.Workers, 1), JobTimeout: cfg.JobTimeout})
+	metrics := telemetry.New()
+	st, err := store.New(db, sealer, log, store.Options{Workers: max(cfg.Workers, 1), JobTimeout: cfg.JobTimeout,
+		JobFailed: metrics.JobFailed})
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
-	return &app{db: db, sealer: sealer, store: st, pss: pss.NewDemo(db, sealer, time.Now)}, nil
+	return &app{db: db, sealer: sealer, store: st, pss: pss.NewDemo(db, sealer, time.Now), metrics: metrics}, nil
 }
 
 func (a *app) close() error {
@@ -88,13 +93,22 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, ready chan<- strin
 	if err != nil {
 		return err
 	}
-	engine, err := flows.NewEngine(flows.Config{Store: a.store, NLU: classifier, Bookings: a.pss, Log: log, Langs: cfg.Languages})
+	pay := newPayments(cfg, a.store, a.sealer, a.db, time.Now, log)
+	bs, err := newBookingSystem(cfg.PSS, a.pss, a.metrics.BreakerState, log) // pss.go
+	if err != nil {
+		return err
+	}
+	engine, err := flows.NewEngine(flows.Config{Store: a.store, NLU: classifier, Bookings: a.metrics.Bookings(bs.bookings), Log: log, Langs: cfg.Languages,
+		Changes: bs.changes, Ancillaries: bs.extras,
+		Metrics: a.metrics, Payments: pay.provider, Ledger: pay.ledger, Statuses: a.store})
 	if err != nil {
 		return err
 	}
 	hooks, parsers, senders := channels(cfg, log)
+	countedChannels(hooks, a.metrics)
 	deliverer := flows.NewDeliverer(a.store, senders, engine, time.Now, log)
 	deliverer.WhatsAppTier = cfg.WhatsApp.Tier
+	deliverer.Metrics = a.metrics
 	// A dead holder's lease outlives the rescue of its other jobs (timeout + 15 s):
 	// a status webhook it was applying — Meta saying a message it sent just before
 	// dying was accepted — is applied before anyone could send that message again.
@@ -123,23 +137,36 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, ready chan<- strin
 	// Every instance fires the cron schedule; the tick jobs are unique per time,
 	// so each runs once per cluster.
 	upd.sched.Start()
+	go pay.run(ctx, time.Minute, log)
 
 	sqlDB, err := a.db.Gorm.DB()
 	if err != nil {
+		return err
+	}
+	if err := watchQueue(a.metrics, sqlDB, a.db.Dialect, a.db.Schema); err != nil {
 		return err
 	}
 	closing := make(chan struct{})
 	handler := api.New(api.Config{
 		Closing:        closing,
 		TrustedProxies: cfg.TrustedProxies,
-		Store:          a.store,
+		Store:          countingStore{a.store, a.metrics},
+		Metrics:        a.metrics,
+		MetricsHandler: a.metrics.Handler(cfg.MetricsToken),
 		Webhooks:       a.store,
 		Channels:       hooks,
 		SessionKeys:    a.sealer.MACKeys("webchat-session"),
 		Renderer:       boardingpass.New(),
 		Tokens:         a.store,
+		Console:        a.store,
+		Languages:      cfg.Languages,
 		FlightStatus:   upd.watcher,
+		Privacy:        privacyAPI{a.store},
 		Log:            log,
+		// payments.go
+		PaymentWebhooks: pay.webhooks,
+		PaymentSink:     a.store,
+		PaymentPages:    pay.pages,
 		Ready: func(ctx context.Context) error {
 			if err := sqlDB.PingContext(ctx); err != nil {
 				return errors.New("database unreachable")

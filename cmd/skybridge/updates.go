@@ -20,6 +20,10 @@ import (
 const (
 	taskStatusPoll = "status_poll"
 	taskTimers     = "flight_timers"
+	// taskRetention deletes personal data older than the configured retention.
+	taskRetention = "retention"
+	// taskFlowTimeouts reminds travellers who left a flow half-way, then ends it.
+	taskFlowTimeouts = "flow_timeouts"
 	// checkInOpenLookback is how late a check-in-open notice may still be raised
 	// after the window opened (the service was down, the tick was missed).
 	checkInOpenLookback = 3 * time.Hour
@@ -39,6 +43,9 @@ type updates struct {
 	watcher  *flows.Watcher
 	notifier *flows.Notifier
 	sched    *scheduler.Scheduler
+	// retention is what the retention task enforces.
+	retention store.Retention
+	engine    *flows.Engine
 }
 
 // statusSources returns the flight-status providers to poll: the configured REST
@@ -65,7 +72,8 @@ func newUpdates(cfg Config, a *app, engine *flows.Engine, enabled []domain.Chann
 		Log:     log, Horizon: cfg.Status.Horizon,
 	})
 	notifier := flows.NewNotifier(a.store, a.pss, engine, enabled, time.Now, log)
-	tasks := []scheduler.Task{{Name: taskTimers, Spec: "@every 1m"}}
+	tasks := []scheduler.Task{{Name: taskTimers, Spec: "@every 1m"}, {Name: taskRetention, Spec: cfg.Retention.Schedule},
+		{Name: taskFlowTimeouts, Spec: "@every 1m"}}
 	if cfg.Status.Poll != "off" {
 		tasks = append(tasks, scheduler.Task{Name: taskStatusPoll, Spec: cfg.Status.Poll})
 	}
@@ -73,7 +81,7 @@ func newUpdates(cfg Config, a *app, engine *flows.Engine, enabled []domain.Chann
 	if err != nil {
 		return nil, err
 	}
-	return &updates{watcher: watcher, notifier: notifier, sched: sched}, nil
+	return &updates{watcher: watcher, notifier: notifier, sched: sched, retention: retention(cfg), engine: engine}, nil
 }
 
 // tick runs one periodic task.
@@ -93,6 +101,18 @@ func (u *updates) tick(a *app, log *slog.Logger) func(ctx context.Context, task 
 				return p
 			}
 			_, err := u.watcher.Timers(ctx, policy, checkInOpenLookback)
+			return err
+		case taskFlowTimeouts:
+			r, x, err := u.engine.SweepIdle(ctx, a.store)
+			if r+x > 0 {
+				log.Info("abandoned flows", "at", at, "reminders", r, "expiries", x)
+			}
+			return err
+		case taskRetention:
+			rep, err := a.store.EnforceRetention(ctx, u.retention)
+			if rep.Total() > 0 {
+				log.Info("retention enforced", "at", at, "deleted", rep.Total(), "by_table", map[string]int64(rep))
+			}
 			return err
 		}
 		log.Warn("unknown periodic task ignored", "task", task)

@@ -79,7 +79,7 @@ func (s *Store) Content(ctx context.Context, version int) (domain.ContentVersion
 func (s *Store) LookupFailures(ctx context.Context, key string, since time.Time) (int, error) {
 	var n int64
 	err := s.db.WithContext(ctx).Model(&lookupFailureRow{}).
-		Where("key = ? AND at >= ?", key, since.UTC()).Count(&n).Error
+		Where("key IN ? AND at >= ?", s.userForms(key), since.UTC()).Count(&n).Error
 	if err != nil {
 		return 0, fmt.Errorf("count lookup failures: %w", err)
 	}

@@ -121,7 +121,7 @@ func (s *Store) ClaimDelivery(ctx context.Context, conversationID int64, until t
 	res := s.db.WithContext(ctx).Exec(`UPDATE conversations SET delivering_until = ?
 		WHERE id = ? AND (delivering_until IS NULL OR delivering_until < ?)`, until.UTC(), conversationID, now)
 	if res.Error != nil {
-		return false, fmt.Errorf("claim delivery of conversation %d: %w", conversationID, res.Error)
+		return false, fmt.Errorf("claim delivery of conversation %d: %w", conversationID, unavailable(res.Error))
 	}
 	return res.RowsAffected == 1, nil
 }
@@ -130,7 +130,7 @@ func (s *Store) ClaimDelivery(ctx context.Context, conversationID int64, until t
 func (s *Store) ReleaseDelivery(ctx context.Context, conversationID int64) error {
 	err := s.db.WithContext(ctx).Exec(`UPDATE conversations SET delivering_until = NULL WHERE id = ?`, conversationID).Error
 	if err != nil {
-		return fmt.Errorf("release delivery of conversation %d: %w", conversationID, err)
+		return fmt.Errorf("release delivery of conversation %d: %w", conversationID, unavailable(err))
 	}
 	return nil
 }
@@ -188,7 +188,7 @@ func (s *Store) AcceptWebhook(ctx context.Context, ch domain.Channel, body []byt
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("accept %s webhook: %w", ch, err)
+		return fmt.Errorf("accept %s webhook: %w", ch, unavailable(err))
 	}
 	return nil
 }
@@ -219,7 +219,7 @@ func (s *Store) MarkSent(ctx context.Context, id int64, channelMessageID string)
 		status = CASE WHEN status = ? THEN ? ELSE status END, updated_at = ? WHERE id = ?`,
 		channelMessageID, string(domain.StatusQueued), string(domain.StatusSent), s.now(), id).Error
 	if err != nil {
-		return fmt.Errorf("mark outbound %d sent: %w", id, err)
+		return fmt.Errorf("mark outbound %d sent: %w", id, unavailable(err))
 	}
 	return nil
 }
@@ -230,7 +230,7 @@ func (s *Store) MarkPartsSent(ctx context.Context, id int64, parts int) error {
 	err := s.db.WithContext(ctx).Exec(`UPDATE outbound_messages SET parts_sent = ?, updated_at = ? WHERE id = ? AND parts_sent < ?`,
 		parts, s.now(), id, parts).Error
 	if err != nil {
-		return fmt.Errorf("mark outbound %d parts sent: %w", id, err)
+		return fmt.Errorf("mark outbound %d parts sent: %w", id, unavailable(err))
 	}
 	return nil
 }
@@ -315,9 +315,9 @@ func (s *Store) ApplyWatermark(ctx context.Context, ch domain.Channel, userID st
 		return nil
 	}
 	err := s.db.WithContext(ctx).Exec(`UPDATE outbound_messages SET status = ?, updated_at = ?
-		WHERE conversation_id = (SELECT id FROM conversations WHERE channel = ? AND user_id = ?)
+		WHERE conversation_id IN (SELECT id FROM conversations WHERE channel = ? AND user_id IN ?)
 		AND created_at <= ? AND status IN ?`,
-		string(u.Status), s.now(), string(ch), userID, u.At.UTC(), sent).Error
+		string(u.Status), s.now(), string(ch), s.userForms(userID), u.At.UTC(), sent).Error
 	if err != nil {
 		return fmt.Errorf("apply watermark: %w", err)
 	}
@@ -363,16 +363,18 @@ func (s *Store) setPreferenceTx(tx *gorm.DB, ch domain.Channel, userID string, p
 		at = now
 	}
 	var cur []preferenceRow
-	err := tx.Where("channel = ? AND user_id = ? AND category = ?", string(ch), userID, string(p.Category)).Limit(1).Find(&cur).Error
+	// Stored under the identifier's blind index (privacy_blind.go); a row written
+	// before it existed is found by the clear value.
+	err := tx.Where("channel = ? AND user_id IN ? AND category = ?", string(ch), s.userForms(userID), string(p.Category)).Limit(1).Find(&cur).Error
 	switch {
 	case err != nil:
 		return fmt.Errorf("read preference: %w", err)
 	case len(cur) == 0:
-		err = tx.Create(&preferenceRow{Channel: string(ch), UserID: userID, Category: string(p.Category), OptedOut: p.OptedOut, UpdatedAt: at}).Error
+		err = tx.Create(&preferenceRow{Channel: string(ch), UserID: s.blind(userID), Category: string(p.Category), OptedOut: p.OptedOut, UpdatedAt: at}).Error
 	case cur[0].UpdatedAt.After(at):
 		return nil // an older update never overrides a newer one
 	default:
-		err = tx.Model(&preferenceRow{}).Where("channel = ? AND user_id = ? AND category = ?", string(ch), userID, string(p.Category)).
+		err = tx.Model(&preferenceRow{}).Where("channel = ? AND user_id = ? AND category = ?", string(ch), cur[0].UserID, string(p.Category)).
 			Updates(map[string]any{"opted_out": p.OptedOut, "updated_at": at}).Error
 	}
 	if err != nil {
@@ -384,7 +386,7 @@ func (s *Store) setPreferenceTx(tx *gorm.DB, ch domain.Channel, userID string, p
 // OptedOut reports whether a traveller stopped a category.
 func (s *Store) OptedOut(ctx context.Context, ch domain.Channel, userID string, c domain.Category) (bool, error) {
 	var rows []preferenceRow
-	err := s.db.WithContext(ctx).Where("channel = ? AND user_id = ? AND category = ?", string(ch), userID, string(c)).Limit(1).Find(&rows).Error
+	err := s.db.WithContext(ctx).Where("channel = ? AND user_id IN ? AND category = ?", string(ch), s.userForms(userID), string(c)).Limit(1).Find(&rows).Error
 	if err != nil {
 		return false, fmt.Errorf("read preference: %w", err)
 	}

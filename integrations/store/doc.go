@@ -21,5 +21,9 @@
 // or run on two instances.
 //
 // Personal data at rest (message texts, conversation slots, outbound texts,
-// boarding passes) is sealed with a domain.Sealer.
+// boarding passes, contact identifiers) is sealed with a domain.Sealer; contact
+// identifiers that are looked up are stored as a keyed blind index beside the
+// sealed value. Reseal moves every sealed value to the newest key;
+// EnforceRetention deletes what is older than the retention policy; Export and
+// Erase answer a traveller's subject access and erasure requests.
 package store

@@ -52,7 +52,7 @@ func (s *Store) accept(ctx context.Context, in domain.Inbound, who Who) (convers
 		in.ReceivedAt = now
 	}
 	err = s.inTx(ctx, func(tx *gorm.DB, sqlTx *sql.Tx) error {
-		id, _, err := findOrCreateConversation(tx, in.Channel, userID, who.AltUserID, "", now)
+		id, _, err := s.findOrCreateConversation(tx, in.Channel, userID, who.AltUserID, "", now)
 		if err != nil {
 			return err
 		}
@@ -90,7 +90,8 @@ func (s *Store) accept(ctx context.Context, in domain.Inbound, who Who) (convers
 		// Learn what the platform tells about the traveller; never forget an id.
 		profile := map[string]any{}
 		if who.AltUserID != "" && who.AltUserID != userID {
-			profile["alt_user_id"] = who.AltUserID
+			profile["alt_user_id"] = s.blind(who.AltUserID)
+			profile["alt_user_sealed"] = s.sealer.Seal(who.AltUserID)
 		}
 		if who.ProfileName != "" {
 			profile["profile_name"] = s.sealer.Seal(who.ProfileName)
@@ -107,7 +108,7 @@ func (s *Store) accept(ctx context.Context, in domain.Inbound, who Who) (convers
 		return conversationID, true, nil
 	}
 	if err != nil {
-		return 0, false, fmt.Errorf("%s: %w", op, err)
+		return 0, false, fmt.Errorf("%s: %w", op, unavailable(err))
 	}
 	return conversationID, false, nil
 }
@@ -116,17 +117,19 @@ func (s *Store) accept(ctx context.Context, in domain.Inbound, who Who) (convers
 // creating it (in lang, "" to let the traveller's first message decide) if needed,
 // and whether it did. The insert does nothing on a conflict with a concurrent
 // creator (PostgreSQL waits for that transaction), and the second select then sees
-// the winner's row: READ COMMITTED takes a fresh snapshot per statement.
-func findOrCreateConversation(tx *gorm.DB, ch domain.Channel, userID, altUserID string, lang domain.Lang, now time.Time) (int64, bool, error) {
+// the winner's row: READ COMMITTED takes a fresh snapshot per statement. The
+// identifiers are stored as blind indexes beside their sealed values
+// (privacy_blind.go); rows written before that still match by the clear value.
+func (s *Store) findOrCreateConversation(tx *gorm.DB, ch domain.Channel, userID, altUserID string, lang domain.Lang, now time.Time) (int64, bool, error) {
 	find := func() (int64, bool, error) {
 		var ids []int64
 		// A WhatsApp traveller may come with the phone number, the business-scoped
 		// id or both: either finds their conversation.
-		q := tx.Model(&conversationRow{}).Where("channel = ? AND (user_id = ? OR alt_user_id = ?)", string(ch), userID, userID)
+		forms := s.userForms(userID)
 		if altUserID != "" {
-			q = tx.Model(&conversationRow{}).Where("channel = ? AND (user_id = ? OR alt_user_id = ? OR user_id = ? OR alt_user_id = ?)",
-				string(ch), userID, userID, altUserID, altUserID)
+			forms = append(forms, s.userForms(altUserID)...)
 		}
+		q := tx.Model(&conversationRow{}).Where("channel = ? AND (user_id IN ? OR alt_user_id IN ?)", string(ch), forms, forms)
 		err := q.Order("id").Limit(1).Pluck("id", &ids).Error
 		if err != nil || len(ids) == 0 {
 			return 0, false, err
@@ -136,7 +139,8 @@ func findOrCreateConversation(tx *gorm.DB, ch domain.Channel, userID, altUserID 
 	if id, ok, err := find(); err != nil || ok {
 		return id, false, err
 	}
-	row := conversationRow{Channel: string(ch), UserID: userID, AltUserID: altUserID, Lang: string(lang), CreatedAt: now, UpdatedAt: now}
+	row := conversationRow{Channel: string(ch), UserID: s.blind(userID), UserSealed: s.sealer.Seal(userID),
+		AltUserID: s.blind(altUserID), AltUserSealed: s.sealer.Seal(altUserID), Lang: string(lang), CreatedAt: now, UpdatedAt: now}
 	err := tx.Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "channel"}, {Name: "user_id"}},
 		DoNothing: true,
@@ -179,7 +183,7 @@ func (s *Store) Conversation(ctx context.Context, id int64) (domain.Conversation
 func (s *Store) ConversationByUser(ctx context.Context, channel domain.Channel, userID string) (c domain.Conversation, ok bool, err error) {
 	const op = "load conversation by user"
 	var rows []conversationRow
-	err = s.db.WithContext(ctx).Where("channel = ? AND user_id = ?", string(channel), userID).Limit(1).Find(&rows).Error
+	err = s.db.WithContext(ctx).Where("channel = ? AND user_id IN ?", string(channel), s.userForms(userID)).Limit(1).Find(&rows).Error
 	if err != nil {
 		return domain.Conversation{}, false, fmt.Errorf("%s: %w", op, err)
 	}
@@ -213,4 +217,35 @@ func (s *Store) NextInbound(ctx context.Context, conversationID int64) (in domai
 		return domain.Inbound{}, false, fmt.Errorf("%s: %w", op, err)
 	}
 	return in, true, nil
+}
+
+// acceptSystem stores, in the caller's transaction, a message Skybridge itself
+// addresses to an existing conversation (a payment's outcome) and enqueues the
+// conversation's processing, as accept does for a traveller's message, so that the
+// conversation's flow sees it in order with the traveller's own. A message whose
+// (channel, channel message id) is already stored is a duplicate: nothing is
+// written. It leaves last_inbound_at alone: the traveller did not write, so no
+// customer-service window opens.
+func (s *Store) acceptSystem(ctx context.Context, tx *gorm.DB, sqlTx *sql.Tx, in domain.Inbound) (duplicate bool, err error) {
+	if in.ConversationID == 0 || in.Channel == "" || in.ChannelMessageID == "" {
+		return false, errors.New("accept system message: conversation, channel and channel message id are required")
+	}
+	if in.ReceivedAt.IsZero() {
+		in.ReceivedAt = s.now()
+	}
+	row := s.fromDomainInbound(in)
+	res := tx.Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "channel"}, {Name: "channel_message_id"}},
+		DoNothing: true,
+	}).Create(&row)
+	if res.Error != nil {
+		return false, fmt.Errorf("accept system message: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return true, nil
+	}
+	if _, err := s.enqueueProcess(ctx, sqlTx, in.ConversationID); err != nil {
+		return false, fmt.Errorf("accept system message: %w", err)
+	}
+	return false, nil
 }

@@ -165,7 +165,7 @@ func (s *Store) newRiverClient(driver riverdriver.Driver[*sql.Tx]) (*river.Clien
 	// insert by this very client); the cooldown only bounds how often.
 	cooldown := min(10*time.Millisecond, s.opts.PollInterval)
 	return river.NewClient(driver, &river.Config{
-		ErrorHandler:      &errorHandler{log: s.log},
+		ErrorHandler:      &errorHandler{log: s.log, failed: s.opts.JobFailed},
 		FetchCooldown:     cooldown,
 		FetchPollInterval: s.opts.PollInterval,
 		JobTimeout:        s.opts.JobTimeout,
@@ -215,9 +215,11 @@ func (s *Store) Start(ctx context.Context, process func(ctx context.Context, con
 	// by another live instance or was left behind by one that died: enqueue it now
 	// rather than waiting for the sweep's threshold. A duplicate job is harmless —
 	// turns are committed with compare-and-swap.
+	// A failure here is no reason not to start: the periodic sweep finds what
+	// this one missed.
 	n, err := s.sweepBefore(ctx, s.now())
 	if err != nil {
-		return fmt.Errorf("start store: %w", err)
+		s.log.Warn("start store: waiting messages not all recovered; the periodic sweep will", "err", err)
 	}
 	if n > 0 {
 		s.log.Info("recovered conversations with waiting messages", "count", n)
@@ -367,36 +369,42 @@ func (s *Store) sweepBefore(ctx context.Context, cutoff time.Time) (int, error) 
 	if len(inbox)+len(outbox)+len(hooks) == 0 {
 		return 0, nil
 	}
+	// One short transaction per job. A single transaction inserting hundreds of
+	// unique jobs locks them in its own order and deadlocks with another
+	// instance's sweep or enqueues (an instance restarting into a busy cluster
+	// did); and one failure must not leave the rest stranded. A job inserted
+	// twice is harmless.
 	inserted := 0
-	err = s.inTx(ctx, func(_ *gorm.DB, tx *sql.Tx) error {
-		inserted = 0
-		count := func(ok bool, err error) error {
-			if ok {
-				inserted++
-			}
+	var errs []error
+	enqueue := func(insert func(tx *sql.Tx) (bool, error)) {
+		var ok bool
+		err := s.inTx(ctx, func(_ *gorm.DB, tx *sql.Tx) error {
+			var err error
+			ok, err = insert(tx)
 			return err
+		})
+		switch {
+		case err != nil:
+			errs = append(errs, err)
+		case ok:
+			inserted++
 		}
-		for _, id := range inbox {
-			if err := count(s.enqueueProcess(ctx, tx, id)); err != nil {
-				return err
-			}
-		}
-		for _, id := range outbox {
-			if err := count(s.enqueue(ctx, tx, deliverJob(id))); err != nil {
-				return err
-			}
-		}
-		for _, id := range hooks {
+	}
+	for _, id := range inbox {
+		enqueue(func(tx *sql.Tx) (bool, error) { return s.enqueueProcess(ctx, tx, id) })
+	}
+	for _, id := range outbox {
+		enqueue(func(tx *sql.Tx) (bool, error) { return s.enqueue(ctx, tx, deliverJob(id)) })
+	}
+	for _, id := range hooks {
+		enqueue(func(tx *sql.Tx) (bool, error) {
 			res, err := s.river.InsertTx(ctx, tx, webhookArgs{EventID: id},
 				&river.InsertOpts{Queue: queueWebhooks, UniqueOpts: uniqueProcess})
-			if err := count(err == nil && !res.UniqueSkippedAsDuplicate, err); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return 0, fmt.Errorf("%s: %w", op, err)
+			return err == nil && !res.UniqueSkippedAsDuplicate, err
+		})
+	}
+	if len(errs) > 0 {
+		return inserted, fmt.Errorf("%s: %d of %d jobs not enqueued: %w", op, len(errs), len(inbox)+len(outbox)+len(hooks), errs[0])
 	}
 	return inserted, nil
 }
@@ -404,7 +412,10 @@ func (s *Store) sweepBefore(ctx context.Context, cutoff time.Time) (int, error) 
 // errorHandler logs failed jobs. A processing job that has used its last attempt
 // is discarded by River: that is logged at error level with the conversation id,
 // because the traveller is waiting for an answer.
-type errorHandler struct{ log *slog.Logger }
+type errorHandler struct {
+	log    *slog.Logger
+	failed func(kind string, final bool) // optional
+}
 
 func (h *errorHandler) HandleError(_ context.Context, job *rivertype.JobRow, err error) *river.ErrorHandlerResult {
 	h.report(job, "err", err)
@@ -418,6 +429,9 @@ func (h *errorHandler) HandlePanic(_ context.Context, job *rivertype.JobRow, pan
 
 func (h *errorHandler) report(job *rivertype.JobRow, args ...any) {
 	final := job.Attempt >= job.MaxAttempts
+	if h.failed != nil {
+		h.failed(job.Kind, final)
+	}
 	args = append(args, "job", job.ID, "kind", job.Kind, "attempt", job.Attempt, "max_attempts", job.MaxAttempts)
 	switch job.Kind {
 	case kindProcess:

@@ -203,7 +203,7 @@ func (s *Store) notificationConversation(tx *gorm.DB, snd domain.NotificationSen
 	if snd.Channel == "" || snd.UserID == "" {
 		return 0, "", domain.Errorf(domain.Invalid, op, "a send needs a conversation, or a channel and a user id")
 	}
-	id, _, err := findOrCreateConversation(tx, snd.Channel, snd.UserID, "", snd.Lang, now)
+	id, _, err := s.findOrCreateConversation(tx, snd.Channel, snd.UserID, "", snd.Lang, now)
 	if err != nil {
 		return 0, "", err
 	}

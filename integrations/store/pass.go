@@ -220,3 +220,16 @@ func (s *Store) insertPasses(tx *gorm.DB, passes []domain.BoardingPass, at time.
 	}
 	return nil
 }
+
+// voidPasses marks the boarding passes of passengers moved off a segment invalid:
+// their links stop working and FindPass no longer returns them.
+func voidPasses(tx *gorm.DB, refs []domain.PassRef) error {
+	for _, r := range refs {
+		if err := tx.Model(&passRow{}).
+			Where("locator = ? AND passenger_id = ? AND segment_id = ? AND valid", string(r.Locator), r.PassengerID, r.SegmentID).
+			Update("valid", false).Error; err != nil {
+			return fmt.Errorf("void boarding passes of %s: %w", r.Locator, err)
+		}
+	}
+	return nil
+}

@@ -27,6 +27,10 @@ type conversationRow struct {
 	LastInboundAt  *time.Time
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
+	// UserID and AltUserID hold blind indexes of the identifiers (clear in rows
+	// written before 00007); these hold them sealed.
+	UserSealed    string
+	AltUserSealed string
 }
 
 func (conversationRow) TableName() string { return "conversations" }
@@ -156,10 +160,14 @@ func (s *Store) toDomainConversation(r conversationRow) (domain.Conversation, er
 	if err != nil {
 		return domain.Conversation{}, fmt.Errorf("conversation %d data: %w", r.ID, err)
 	}
+	user, alt, err := s.openUser(r)
+	if err != nil {
+		return domain.Conversation{}, err
+	}
 	c := domain.Conversation{
 		ID:             r.ID,
 		Channel:        domain.Channel(r.Channel),
-		UserID:         r.UserID,
+		UserID:         user,
 		Lang:           domain.Lang(r.Lang),
 		LangExplicit:   r.LangExplicit,
 		Flow:           r.Flow,
@@ -172,7 +180,7 @@ func (s *Store) toDomainConversation(r conversationRow) (domain.Conversation, er
 	if r.LastInboundAt != nil {
 		c.LastInboundAt = r.LastInboundAt.UTC()
 	}
-	c.AltUserID = r.AltUserID
+	c.AltUserID = alt
 	if data != "" {
 		c.Data = json.RawMessage(data)
 	}

@@ -48,6 +48,9 @@ type Options struct {
 	// StrandedAfter is how long an unprocessed message waits before the sweep
 	// enqueues its conversation again. Default one minute.
 	StrandedAfter time.Duration
+	// JobFailed, when set, is told of every failed job: its kind and whether it
+	// was the last attempt (the job is discarded, a dead letter). For metrics.
+	JobFailed func(kind string, final bool)
 }
 
 func (o Options) withDefaults() Options {
@@ -89,6 +92,8 @@ type Store struct {
 	sealer  *domain.Sealer
 	log     *slog.Logger
 	opts    Options
+	// blindKey keys the blind indexes of contact identifiers (privacy_blind.go).
+	blindKey []byte
 
 	river *river.Client[*sql.Tx]
 
@@ -147,6 +152,9 @@ func New(db *database.DB, sealer *domain.Sealer, log *slog.Logger, opts Options)
 	}
 	if err := migrateRiver(context.Background(), driver, s.schema, log); err != nil {
 		return nil, err
+	}
+	if s.blindKey, err = loadBlindKey(context.Background(), s.db, sealer, blindPurposeContact, s.now()); err != nil {
+		return nil, fmt.Errorf("new store: %w", err)
 	}
 	if s.river, err = s.newRiverClient(driver); err != nil {
 		return nil, fmt.Errorf("new store: %w", err)

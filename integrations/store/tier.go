@@ -36,6 +36,9 @@ func (s *Store) ReachOutsideWindow(ctx context.Context, ch domain.Channel, userI
 	now := s.now()
 	since := now.Add(-tierWindow)
 	ok := false
+	// Travellers are counted by the blind index of their identifier
+	// (privacy_blind.go), never by the phone number itself.
+	userID = s.blind(userID)
 	err := s.inTx(ctx, func(tx *gorm.DB, _ *sql.Tx) error {
 		ok = false
 		if s.dialect == migrations.Postgres {

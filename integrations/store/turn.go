@@ -76,6 +76,9 @@ func (s *Store) CommitTurn(ctx context.Context, t domain.Turn) error {
 		if err := s.insertPasses(tx, t.Passes, at); err != nil {
 			return err
 		}
+		if err := voidPasses(tx, t.VoidPasses); err != nil {
+			return err
+		}
 		for _, p := range t.Preferences {
 			if err := s.setPreferenceTx(tx, c.Channel, c.UserID, p, at); err != nil {
 				return err
@@ -87,7 +90,8 @@ func (s *Store) CommitTurn(ctx context.Context, t domain.Turn) error {
 			}
 		}
 		for i := 0; t.LookupFailureKey != "" && (i == 0 || i < t.LookupFailures); i++ {
-			if err := tx.Create(&lookupFailureRow{Key: t.LookupFailureKey, At: at}).Error; err != nil {
+			// The key names the traveller (channel and identifier): stored blind.
+			if err := tx.Create(&lookupFailureRow{Key: s.blind(t.LookupFailureKey), At: at}).Error; err != nil {
 				return fmt.Errorf("record lookup failure: %w", err)
 			}
 		}
