@@ -23,7 +23,7 @@ type Config struct {
 	DataKeys    []string      // SKYBRIDGE_DATA_KEYS "id:base64,id:base64", first is current
 	KeyFile     string        // SKYBRIDGE_KEY_FILE, used when DATA_KEYS is unset
 	Demo        bool          // SKYBRIDGE_DEMO, load the demo airline into an empty database
-	Languages   []domain.Lang // SKYBRIDGE_LANGUAGES, default "en,fr,nl,de,es,pt"
+	Languages   []domain.Lang // SKYBRIDGE_LANGUAGES, default all twelve with catalogues
 	Workers     int           // SKYBRIDGE_WORKERS, default 10; 0 serves HTTP only
 	LogFormat   string        // SKYBRIDGE_LOG_FORMAT "text" or "json"
 	LogLevel    string        // SKYBRIDGE_LOG_LEVEL "debug", "info", "warn", "error"
@@ -229,7 +229,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		problems = append(problems, fmt.Sprintf("SKYBRIDGE_DEMO: %q is not true or false", demo))
 	}
 	c.Demo = b
-	langs := or(getenv("SKYBRIDGE_LANGUAGES"), "en,fr,nl,de,es,pt")
+	langs := or(getenv("SKYBRIDGE_LANGUAGES"), "en,fr,nl,de,es,pt,it,pl,tr,ar,zh,hi")
 	for _, l := range strings.Split(langs, ",") {
 		l := domain.Lang(strings.TrimSpace(strings.ToLower(l)))
 		if !l.Supported() {
