@@ -270,11 +270,15 @@ func (d *Deliverer) policy(conv domain.Conversation, m domain.Outbound, c Conten
 	case m.TemplateOnly:
 		// The platform refused it as outside the window: only a template will do.
 	case !conv.LastInboundAt.IsZero() && since < ServiceWindow:
+		// Inside the window a person's reply is an ordinary response: the
+		// HUMAN_AGENT tag is for the days after it closes, and only for that.
+		mode.HumanAgent = false
 		return mode, ""
 	case m.HumanAgent && conv.Channel == domain.Messenger && !conv.LastInboundAt.IsZero() && since < HumanAgentWindow:
 		return mode, ""
 	case m.HumanAgent:
 		// A person's reply outside the window still needs an approved template.
+		mode.HumanAgent = false
 	}
 	tpl := c.template(conv.Channel, purposeOf(m), conv.Lang, m.Params)
 	if tpl == nil {

@@ -151,7 +151,7 @@ func render(to domain.Recipient, m domain.Outbound, mode domain.SendMode, public
 	}
 	mt, tag := typeResponse, ""
 	switch {
-	case mode.HumanAgent || m.HumanAgent:
+	case mode.HumanAgent:
 		mt, tag = typeMessageTag, tagHumanAgent
 	case mode.Proactive:
 		mt = typeUpdate

@@ -263,7 +263,7 @@ func TestRenderNeverSendsRetiredTags(t *testing.T) {
 				switch {
 				case mode.Template != nil && (w.MessagingType != "UTILITY" || w.Message.Template == nil || w.Tag != ""):
 					t.Errorf("%s: template sent as %s/%s", c.name, w.MessagingType, w.Tag)
-				case mode.Template == nil && (mode.HumanAgent || c.m.HumanAgent) && (w.MessagingType != "MESSAGE_TAG" || w.Tag != "HUMAN_AGENT"):
+				case mode.Template == nil && mode.HumanAgent && (w.MessagingType != "MESSAGE_TAG" || w.Tag != "HUMAN_AGENT"):
 					t.Errorf("%s: human reply sent as %s/%s", c.name, w.MessagingType, w.Tag)
 				}
 			}
