@@ -76,7 +76,6 @@ func checkInFlow() *Flow {
 			ev("checkin_failed", failed, checkingIn),
 			ev("now_ineligible", notEligible, checkingIn, confirmCheckIn),
 			ev("passes_sent", checkedIn, resendingPasses),
-			ev("passes_unavailable", failed, resendingPasses),
 		},
 		States: map[State]*StateDef{
 			askBooking:       {Enter: enterAskBooking, Handle: handleAskBooking},

@@ -12,7 +12,7 @@ func TestConfigDefaultsRunTheEmbeddedDefault(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Addr != ":8080" || c.DatabaseURL != "skybridge.db" || !c.Demo || len(c.Languages) != 6 || c.WhatsApp.Enabled() || c.Messenger.Enabled() {
+	if c.Addr != ":8080" || c.DatabaseURL != "skybridge.db" || !c.Demo || len(c.Languages) != 12 || c.WhatsApp.Enabled() || c.Messenger.Enabled() {
 		t.Fatalf("defaults: %+v", c)
 	}
 }

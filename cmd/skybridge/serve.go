@@ -100,7 +100,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, ready chan<- strin
 	}
 	engine, err := flows.NewEngine(flows.Config{Store: a.store, NLU: classifier, Bookings: a.metrics.Bookings(bs.bookings), Log: log, Langs: cfg.Languages,
 		Changes: bs.changes, Ancillaries: bs.extras,
-		Metrics: a.metrics, Payments: pay.provider, Ledger: pay.ledger, Statuses: a.store})
+		Metrics: a.metrics, Payments: pay.provider, Ledger: pay.ledger, Statuses: a.store, Knowledge: a.store})
 	if err != nil {
 		return err
 	}
