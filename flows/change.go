@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/looplab/fsm"
-
 	"github.com/skybridge/skybridge/domain"
 )
 
@@ -42,15 +40,7 @@ func changeFlow() *Flow {
 	return &Flow{
 		Name:    "change",
 		Initial: askBooking,
-		Events: fsm.Events{
-			ev("start", askBooking, idle),
-			ev("use_known", lookingUp, idle),
-			ev("provide", askBooking, askBooking),
-			ev("lookup", lookingUp, askBooking),
-			ev("not_found", askBooking, lookingUp),
-			ev("lookup_unavailable", askBooking, lookingUp),
-			ev("locked", lockedOut, lookingUp),
-			ev("unlock", askBooking, lockedOut),
+		Events: withLookupEvents(
 			ev("found", chooseSegments, lookingUp),
 			ev("correct", lookingUp, chooseSegments, askDate),
 			ev("found_one", checkingRules, lookingUp),
@@ -76,11 +66,8 @@ func changeFlow() *Flow {
 			ev("booking_cancelled", bookingCancelled, cancellingBooking),
 			ev("cancel_unavailable", confirmCancel, cancellingBooking),
 			ev("cancel", changeAbandoned, askBooking, chooseSegments, askDate, chooseAlternative, confirmChange, confirmCancel),
-		},
-		States: map[State]*StateDef{
-			askBooking:        {Enter: enterAskBooking, Handle: handleAskBooking},
-			lookingUp:         {Effect: lookupBooking},
-			lockedOut:         {Enter: enterLockedOut, Handle: handleLockedOut},
+		),
+		States: withLookupStates(map[State]*StateDef{
 			chooseSegments:    {Enter: enterChooseSegments, Handle: handleChooseSegments, NeedsBooking: true},
 			checkingRules:     {Effect: checkRules, NeedsBooking: true},
 			askDate:           {Enter: enterAskDate, Handle: handleAskDate, NeedsBooking: true},
@@ -99,7 +86,7 @@ func changeFlow() *Flow {
 			bookingCancelled:  {Enter: func(t *Turn) { t.menu() }, Final: true},
 			changeAbandoned:   {Enter: func(t *Turn) { t.Say("change.abandoned"); t.menu() }, Final: true},
 			changeUnavailable: {Enter: func(t *Turn) { t.Say("error.unavailable"); t.menu() }, Final: true},
-		},
+		}),
 		AfterLookup: afterChangeLookup,
 	}
 }

@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/looplab/fsm"
-
 	"github.com/skybridge/skybridge/domain"
 )
 
@@ -34,15 +32,7 @@ func orderFlow() *Flow {
 	return &Flow{
 		Name:    "order",
 		Initial: askBooking,
-		Events: fsm.Events{
-			ev("start", askBooking, idle),
-			ev("use_known", lookingUp, idle),
-			ev("provide", askBooking, askBooking),
-			ev("lookup", lookingUp, askBooking),
-			ev("not_found", askBooking, lookingUp),
-			ev("lookup_unavailable", askBooking, lookingUp),
-			ev("locked", lockedOut, lookingUp),
-			ev("unlock", askBooking, lockedOut),
+		Events: withLookupEvents(
 			ev("found", loadingOffer, lookingUp),
 			ev("correct", lookingUp, chooseExtra),
 			ev("offer_ready", chooseExtra, loadingOffer),
@@ -63,11 +53,8 @@ func orderFlow() *Flow {
 			ev("link_ready", paymentLinkSent, payingOrder),
 			ev("payment_unavailable", reviewBasket, payingOrder),
 			ev("cancel", orderCancelled, askBooking, chooseExtra, reviewBasket),
-		},
-		States: map[State]*StateDef{
-			askBooking:       {Enter: enterAskBooking, Handle: handleAskBooking},
-			lookingUp:        {Effect: lookupBooking},
-			lockedOut:        {Enter: enterLockedOut, Handle: handleLockedOut},
+		),
+		States: withLookupStates(map[State]*StateDef{
 			loadingOffer:     {Effect: loadOffer},
 			chooseExtra:      {Enter: enterChooseExtra, Handle: handleChooseExtra, NeedsOffer: true},
 			chooseItem:       {Enter: enterChooseItem, Handle: handleChooseItem, NeedsOffer: true},
@@ -79,7 +66,7 @@ func orderFlow() *Flow {
 			noExtras:         {Enter: func(t *Turn) { t.Say("order.nothing"); t.menu() }, Final: true},
 			orderCancelled:   {Enter: func(t *Turn) { t.Say("order.cancelled"); t.menu() }, Final: true},
 			orderUnavailable: {Enter: func(t *Turn) { t.Say("error.unavailable"); t.menu() }, Final: true},
-		},
+		}),
 		AfterLookup: func(t *Turn) Event { return "found" },
 	}
 }

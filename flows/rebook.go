@@ -4,8 +4,6 @@ import (
 	"context"
 	"strings"
 
-	"github.com/looplab/fsm"
-
 	"github.com/skybridge/skybridge/domain"
 )
 
@@ -28,15 +26,7 @@ func rebookFlow() *Flow {
 	return &Flow{
 		Name:    "rebook",
 		Initial: askBooking,
-		Events: fsm.Events{
-			ev("start", askBooking, idle),
-			ev("use_known", lookingUp, idle),
-			ev("provide", askBooking, askBooking),
-			ev("lookup", lookingUp, askBooking),
-			ev("not_found", askBooking, lookingUp),
-			ev("lookup_unavailable", askBooking, lookingUp),
-			ev("locked", lockedOut, lookingUp),
-			ev("unlock", askBooking, lockedOut),
+		Events: withLookupEvents(
 			ev("disrupted", rebookOptions, lookingUp),
 			ev("correct", lookingUp, rebookOptions),
 			ev("not_disrupted", notDisrupted, lookingUp),
@@ -57,11 +47,8 @@ func rebookFlow() *Flow {
 			ev("cancel_unavailable", confirmRefund, cancellingBooking),
 			ev("back", rebookOptions, confirmRefund, chooseAlternative),
 			ev("cancel", rebookAbandon, askBooking, rebookOptions, chooseAlternative, confirmChange),
-		},
-		States: map[State]*StateDef{
-			askBooking:        {Enter: enterAskBooking, Handle: handleAskBooking},
-			lookingUp:         {Effect: lookupBooking},
-			lockedOut:         {Enter: enterLockedOut, Handle: handleLockedOut},
+		),
+		States: withLookupStates(map[State]*StateDef{
 			rebookOptions:     {Enter: enterRebookOptions, Handle: handleRebookOptions, NeedsBooking: true},
 			searching:         {Effect: searchAlternatives, NeedsBooking: true},
 			chooseAlternative: {Enter: enterChooseAlternative, Handle: handleRebookAlternative},
@@ -76,7 +63,7 @@ func rebookFlow() *Flow {
 				t.Ask(t.T("rebook.not_disrupted"), t.Choice("intent:change_flight", "rebook.button_change"), t.Choice("intent:human", "menu.human"))
 			}, Final: true},
 			rebookAbandon: {Enter: func(t *Turn) { t.Say("rebook.abandoned"); t.menu() }, Final: true},
-		},
+		}),
 		AfterLookup: afterRebookLookup,
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/looplab/fsm"
+
 	"github.com/skybridge/skybridge/domain"
 )
 
@@ -295,4 +297,28 @@ func (e *Engine) watch(ctx context.Context, f domain.Flight) (domain.FlightWatch
 	}
 	w, ok := m[k]
 	return w, ok && w.Version > 0
+}
+
+// withLookupEvents prepends the booking look-up that the extras, change and
+// rebooking flows start with (shared with check-in's states): from idle, ask for
+// the booking, or use the one the traveller already proved.
+func withLookupEvents(rest ...fsm.EventDesc) fsm.Events {
+	return append(fsm.Events{
+		ev("start", askBooking, idle),
+		ev("use_known", lookingUp, idle),
+		ev("provide", askBooking, askBooking),
+		ev("lookup", lookingUp, askBooking),
+		ev("not_found", askBooking, lookingUp),
+		ev("lookup_unavailable", askBooking, lookingUp),
+		ev("locked", lockedOut, lookingUp),
+		ev("unlock", askBooking, lockedOut),
+	}, rest...)
+}
+
+// withLookupStates adds the look-up's states to a flow's own.
+func withLookupStates(states map[State]*StateDef) map[State]*StateDef {
+	states[askBooking] = &StateDef{Enter: enterAskBooking, Handle: handleAskBooking}
+	states[lookingUp] = &StateDef{Effect: lookupBooking}
+	states[lockedOut] = &StateDef{Enter: enterLockedOut, Handle: handleLockedOut}
+	return states
 }
