@@ -37,6 +37,17 @@ var consoleRoutes = []consoleRoute{
 	{Method: http.MethodPost, Path: "/console/staff", Roles: admins, Handle: addStaffForm},
 	{Method: http.MethodPost, Path: "/console/staff/change", Roles: admins, Handle: changeStaffForm},
 	{Method: http.MethodGet, Path: "/console/audit", Roles: admins, Handle: auditPage},
+	// Conversations, the inbox and takeover (console_conversations.go, console_inbox.go).
+	{Method: http.MethodGet, Path: "/console/inbox", Roles: everyone, Handle: inboxPage},
+	{Method: http.MethodGet, Path: "/console/inbox/items", Roles: everyone, Handle: inboxPartial},
+	{Method: http.MethodGet, Path: "/console/conversations", Roles: everyone, Handle: conversationsPage},
+	{Method: http.MethodGet, Path: "/console/conversations/:conversation", Roles: everyone, Handle: conversationPage},
+	{Method: http.MethodGet, Path: "/console/conversations/:conversation/transcript", Roles: everyone, Handle: transcriptPartial},
+	{Method: http.MethodPost, Path: "/console/conversations/:conversation/takeover", Roles: agents, Handle: takeoverForm},
+	{Method: http.MethodPost, Path: "/console/conversations/:conversation/reply", Roles: agents, Handle: replyForm},
+	{Method: http.MethodPost, Path: "/console/conversations/:conversation/handback", Roles: agents, Handle: handbackForm},
+	// The results dashboard (console_dashboard.go).
+	{Method: http.MethodGet, Path: "/console/results", Roles: everyone, Handle: dashboardPage},
 
 	// JSON API (bearer tokens or a session with its CSRF token).
 	{Method: http.MethodGet, Path: "/api/v1/console/openapi.json", API: true, Handle: openAPIDoc},
@@ -55,4 +66,11 @@ var consoleRoutes = []consoleRoute{
 	{Method: http.MethodGet, Path: "/api/v1/console/staff", Roles: admins, API: true, Handle: apiStaff},
 	{Method: http.MethodPost, Path: "/api/v1/console/staff", Roles: admins, API: true, Handle: apiAddStaff},
 	{Method: http.MethodGet, Path: "/api/v1/console/audit", Roles: admins, API: true, Handle: apiAudit},
+	{Method: http.MethodGet, Path: "/api/v1/console/inbox", Roles: everyone, API: true, Handle: apiInbox},
+	{Method: http.MethodGet, Path: "/api/v1/console/conversations", Roles: everyone, API: true, Handle: apiConversations},
+	{Method: http.MethodGet, Path: "/api/v1/console/conversations/:conversation", Roles: everyone, API: true, Handle: apiConversation},
+	{Method: http.MethodPost, Path: "/api/v1/console/conversations/:conversation/takeover", Roles: agents, API: true, Handle: apiTakeover},
+	{Method: http.MethodPost, Path: "/api/v1/console/conversations/:conversation/reply", Roles: agents, API: true, Handle: apiReply},
+	{Method: http.MethodPost, Path: "/api/v1/console/conversations/:conversation/handback", Roles: agents, API: true, Handle: apiHandback},
+	{Method: http.MethodGet, Path: "/api/v1/console/results", Roles: everyone, API: true, Handle: apiResults},
 }

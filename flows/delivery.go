@@ -242,7 +242,9 @@ func (d *Deliverer) sent(conv domain.Conversation, m domain.Outbound) {
 func categoryOf(m domain.Outbound) (domain.Category, bool) {
 	p := purposeOf(m)
 	switch {
-	case p == "reply":
+	case p == "reply", p == "human", m.HumanAgent:
+		// Answers to the traveller — the bot's or a person's — are not
+		// proactive messages: opting out of updates does not silence them.
 		return "", false
 	case strings.HasPrefix(p, "offer"):
 		return domain.CategoryOffers, true

@@ -1,0 +1,441 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/skybridge/skybridge/domain"
+	"github.com/skybridge/skybridge/flows"
+)
+
+// ConversationConsole is what the console's conversation pages, inbox,
+// takeover and hand-back, agent replies and results dashboard need from
+// persistence. The console store provides it when it can (s.console is asked
+// for it); without it those pages answer 404.
+type ConversationConsole interface {
+	FindConversations(ctx context.Context, q domain.ConversationQuery) ([]domain.ConversationSummary, error)
+	ConversationSummary(ctx context.Context, id int64) (domain.ConversationSummary, error)
+	Conversation(ctx context.Context, id int64) (domain.Conversation, error)
+	Transcript(ctx context.Context, conversationID int64, limit int) ([]domain.TranscriptEntry, error)
+	Inbox(ctx context.Context, since time.Time, limit int) ([]domain.InboxItem, error)
+	// StaffAction stores "staff:takeover" or "staff:handback[:<state>]" for the
+	// conversation's turn processing, with its audit entry.
+	StaffAction(ctx context.Context, conversationID int64, payload string, audit domain.AuditEntry) error
+	// AgentReply queues a person's reply with its delivery and audit entry.
+	AgentReply(ctx context.Context, conversationID int64, staff, text string, audit domain.AuditEntry) (domain.Outbound, error)
+	Results(ctx context.Context, q domain.ResultsQuery) (domain.Results, error)
+}
+
+// agents may take conversations over, answer travellers and hand back; they and
+// admins see travellers' personal data (document numbers only ever by their
+// last three characters).
+var agents = []domain.Role{domain.RoleAdmin, domain.RoleAgent}
+
+// transcriptSize is how many messages a conversation page shows.
+const transcriptSize = 200
+
+// conversations returns the store's conversation side, or answers 404.
+func (s *Server) conversations(c *gin.Context, api bool) (ConversationConsole, bool) {
+	cc, ok := s.console.(ConversationConsole)
+	if !ok {
+		s.consoleRefuse(c, api, http.StatusNotFound, "Conversations are not available.")
+		return nil, false
+	}
+	return cc, true
+}
+
+// conversationID reads the :conversation parameter, or answers 404.
+func (s *Server) conversationID(c *gin.Context, api bool) (int64, bool) {
+	id, err := strconv.ParseInt(c.Param("conversation"), 10, 64)
+	if err != nil || id <= 0 {
+		s.consoleRefuse(c, api, http.StatusNotFound, "There is no such conversation.")
+		return 0, false
+	}
+	return id, true
+}
+
+// queryFrom reads a search from the request: ?q= with ?by=reference|phone|
+// messenger|name on pages, or ?locator= ?phone= ?psid= ?name= on the API.
+func queryFrom(c *gin.Context) (domain.ConversationQuery, bool) {
+	q := domain.ConversationQuery{Locator: domain.RecordLocator(c.Query("locator")), Phone: c.Query("phone"),
+		PSID: c.Query("psid"), Name: c.Query("name")}
+	if text := strings.TrimSpace(c.Query("q")); text != "" {
+		switch c.Query("by") {
+		case "phone":
+			q.Phone = text
+		case "messenger":
+			q.PSID = text
+		case "name":
+			q.Name = text
+		default:
+			q.Locator = domain.RecordLocator(text)
+		}
+	}
+	return q, q.Locator != "" || q.Phone != "" || q.PSID != "" || strings.TrimSpace(q.Name) != ""
+}
+
+// conversationsPage searches conversations.
+func conversationsPage(s *Server, c *gin.Context, a actor) {
+	cc, ok := s.conversations(c, false)
+	if !ok {
+		return
+	}
+	p := pageFor(a, "Conversations", "conversations")
+	data := map[string]any{"Q": c.Query("q"), "By": c.DefaultQuery("by", "reference")}
+	if q, ok := queryFrom(c); ok {
+		found, err := cc.FindConversations(c.Request.Context(), q)
+		if err != nil && statusOf(err) == http.StatusInternalServerError {
+			s.consoleFail(c, false, err)
+			return
+		}
+		if err != nil {
+			p.Error = domain.ErrorMessage(err)
+		}
+		data["Searched"], data["Found"] = true, found
+	}
+	p.Data = data
+	s.render(c, http.StatusOK, "conversations", p)
+}
+
+// conversationView is one conversation as the console shows it.
+type conversationView struct {
+	Summary domain.ConversationSummary
+	Slots   string // indented JSON, masked for the role
+	Parked  *flows.ParkedFlow
+	// Steps are the states of the parked flow (or of the current one) that read
+	// an answer, where a hand-back may resume.
+	Steps      []string
+	Transcript []transcriptLine
+	WithPerson bool
+	CanAct     bool
+	Private    bool // personal data is shown (admin, agent)
+}
+
+// transcriptLine is a transcript entry with its text as the role may see it.
+type transcriptLine struct {
+	domain.TranscriptEntry
+	Shown string
+}
+
+func (s *Server) loadConversation(ctx context.Context, cc ConversationConsole, a actor, id int64) (conversationView, error) {
+	sum, err := cc.ConversationSummary(ctx, id)
+	if err != nil {
+		return conversationView{}, err
+	}
+	conv, err := cc.Conversation(ctx, id)
+	if err != nil {
+		return conversationView{}, err
+	}
+	entries, err := cc.Transcript(ctx, id, transcriptSize)
+	if err != nil {
+		return conversationView{}, err
+	}
+	private := a.can(agents)
+	v := conversationView{Summary: sum, Slots: maskSlots(conv.Data, private), WithPerson: conv.Flow == "handoff",
+		CanAct: private, Private: private}
+	var slots struct {
+		Parked *flows.ParkedFlow `json:"parked"`
+	}
+	if len(conv.Data) > 0 && json.Unmarshal(conv.Data, &slots) == nil {
+		v.Parked = slots.Parked
+	}
+	flow := conv.Flow
+	if v.Parked != nil {
+		flow = v.Parked.Flow
+	}
+	v.Steps = answerSteps(flow)
+	for _, e := range entries {
+		v.Transcript = append(v.Transcript, transcriptLine{TranscriptEntry: e, Shown: maskText(e.Text, private)})
+	}
+	return v, nil
+}
+
+// answerSteps lists the states of a flow that read the traveller's answer (a
+// hand-back may resume there), sorted.
+func answerSteps(flow string) []string {
+	for _, f := range flows.Flows() {
+		if f.Name != flow || flow == "handoff" {
+			continue
+		}
+		var out []string
+		for st, def := range f.States {
+			if def.Handle != nil && def.Effect == nil {
+				out = append(out, string(st))
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	return nil
+}
+
+// conversationPage shows a conversation: its flow, state, slots, content
+// version and transcript, and to agents the takeover, reply and hand-back forms.
+func conversationPage(s *Server, c *gin.Context, a actor) {
+	cc, ok := s.conversations(c, false)
+	if !ok {
+		return
+	}
+	id, ok := s.conversationID(c, false)
+	if !ok {
+		return
+	}
+	v, err := s.loadConversation(c.Request.Context(), cc, a, id)
+	if err != nil {
+		s.consoleFail(c, false, err)
+		return
+	}
+	p := pageFor(a, "Conversation "+strconv.FormatInt(id, 10), "conversations")
+	p.Notice = map[string]string{
+		"takeover": "You have taken this conversation over: the assistant stays silent until you hand it back.",
+		"reply":    "Your reply is on its way.",
+		"handback": "The assistant has the conversation again.",
+	}[c.Query("done")]
+	p.Data = v
+	s.render(c, http.StatusOK, "conversation", p)
+}
+
+// transcriptPartial renders the transcript alone, for the page's polling.
+func transcriptPartial(s *Server, c *gin.Context, a actor) {
+	cc, ok := s.conversations(c, false)
+	if !ok {
+		return
+	}
+	id, ok := s.conversationID(c, false)
+	if !ok {
+		return
+	}
+	v, err := s.loadConversation(c.Request.Context(), cc, a, id)
+	if err != nil {
+		s.consoleFail(c, false, err)
+		return
+	}
+	s.renderTemplate(c, http.StatusOK, "conversation", "transcript", v)
+}
+
+// takeOver, reply and handBack are what the forms and the API share.
+func (s *Server) takeOver(ctx context.Context, cc ConversationConsole, c *gin.Context, a actor, id int64) error {
+	e := a.auditEntry(c, domain.AuditTakeover, "")
+	e.Subject = domain.ConversationSubject(id)
+	return cc.StaffAction(ctx, id, "staff:takeover", e)
+}
+
+func (s *Server) reply(ctx context.Context, cc ConversationConsole, c *gin.Context, a actor, id int64, text string) (domain.Outbound, error) {
+	e := a.auditEntry(c, domain.AuditAgentReply, strconv.Itoa(len([]rune(strings.TrimSpace(text))))+" characters")
+	e.Subject = domain.ConversationSubject(id)
+	return cc.AgentReply(ctx, id, a.Name, text, e)
+}
+
+func (s *Server) handBack(ctx context.Context, cc ConversationConsole, c *gin.Context, a actor, id int64, state string) error {
+	payload, detail := "staff:handback", "at the step it was in"
+	if state != "" {
+		conv, err := cc.Conversation(ctx, id)
+		if err != nil {
+			return err
+		}
+		var slots struct {
+			Parked *flows.ParkedFlow `json:"parked"`
+		}
+		_ = json.Unmarshal(conv.Data, &slots)
+		flow := conv.Flow
+		if slots.Parked != nil {
+			flow = slots.Parked.Flow
+		}
+		if !slices.Contains(answerSteps(flow), state) {
+			return domain.Errorf(domain.Invalid, "hand back", "%q is not a step of %s that reads an answer", state, flow)
+		}
+		payload, detail = payload+":"+state, "at "+state
+	}
+	e := a.auditEntry(c, domain.AuditHandBack, detail)
+	e.Subject = domain.ConversationSubject(id)
+	return cc.StaffAction(ctx, id, payload, e)
+}
+
+// staffForm runs one of the conversation forms and goes back to the page.
+func staffForm(do func(s *Server, ctx context.Context, cc ConversationConsole, c *gin.Context, a actor, id int64) error, done string) func(*Server, *gin.Context, actor) {
+	return func(s *Server, c *gin.Context, a actor) {
+		cc, ok := s.conversations(c, false)
+		if !ok {
+			return
+		}
+		id, ok := s.conversationID(c, false)
+		if !ok {
+			return
+		}
+		if err := do(s, c.Request.Context(), cc, c, a, id); err != nil {
+			s.consoleFail(c, false, err)
+			return
+		}
+		c.Redirect(http.StatusSeeOther, "/console/conversations/"+strconv.FormatInt(id, 10)+"?done="+done)
+	}
+}
+
+var (
+	takeoverForm = staffForm(func(s *Server, ctx context.Context, cc ConversationConsole, c *gin.Context, a actor, id int64) error {
+		return s.takeOver(ctx, cc, c, a, id)
+	}, "takeover")
+	replyForm = staffForm(func(s *Server, ctx context.Context, cc ConversationConsole, c *gin.Context, a actor, id int64) error {
+		_, err := s.reply(ctx, cc, c, a, id, c.PostForm("text"))
+		return err
+	}, "reply")
+	handbackForm = staffForm(func(s *Server, ctx context.Context, cc ConversationConsole, c *gin.Context, a actor, id int64) error {
+		return s.handBack(ctx, cc, c, a, id, c.PostForm("state"))
+	}, "handback")
+)
+
+// JSON API.
+
+type summaryJSON struct {
+	ID             int64                  `json:"id"`
+	Channel        domain.Channel         `json:"channel"`
+	Flow           string                 `json:"flow"`
+	State          string                 `json:"state"`
+	Lang           domain.Lang            `json:"lang"`
+	ContentVersion int                    `json:"content_version"`
+	Bookings       []domain.RecordLocator `json:"bookings"`
+	LastInboundAt  *time.Time             `json:"last_inbound_at,omitempty"`
+	UpdatedAt      time.Time              `json:"updated_at"`
+}
+
+func toSummaryJSON(c domain.ConversationSummary) summaryJSON {
+	out := summaryJSON{ID: c.ID, Channel: c.Channel, Flow: c.Flow, State: c.State, Lang: c.Lang, ContentVersion: c.ContentVersion,
+		Bookings: c.Locators, UpdatedAt: c.UpdatedAt}
+	if out.Bookings == nil {
+		out.Bookings = []domain.RecordLocator{}
+	}
+	if !c.LastInboundAt.IsZero() {
+		t := c.LastInboundAt
+		out.LastInboundAt = &t
+	}
+	return out
+}
+
+func apiConversations(s *Server, c *gin.Context, _ actor) {
+	cc, ok := s.conversations(c, true)
+	if !ok {
+		return
+	}
+	q, ok := queryFrom(c)
+	if !ok {
+		badRequest(c, "give one of locator, phone, psid or name")
+		return
+	}
+	found, err := cc.FindConversations(c.Request.Context(), q)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	out := make([]summaryJSON, len(found))
+	for i, f := range found {
+		out[i] = toSummaryJSON(f)
+	}
+	c.JSON(http.StatusOK, gin.H{"conversations": out})
+}
+
+func apiConversation(s *Server, c *gin.Context, a actor) {
+	cc, ok := s.conversations(c, true)
+	if !ok {
+		return
+	}
+	id, ok := s.conversationID(c, true)
+	if !ok {
+		return
+	}
+	v, err := s.loadConversation(c.Request.Context(), cc, a, id)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	type entryJSON struct {
+		At         time.Time             `json:"at"`
+		Direction  string                `json:"direction"`
+		System     bool                  `json:"system,omitempty"`
+		Text       string                `json:"text"`
+		Payload    string                `json:"payload,omitempty"`
+		Choices    []string              `json:"choices,omitempty"`
+		Purpose    string                `json:"purpose,omitempty"`
+		HumanAgent bool                  `json:"human_agent,omitempty"`
+		Seq        int                   `json:"seq,omitempty"`
+		Status     domain.DeliveryStatus `json:"status,omitempty"`
+		ErrorCode  int                   `json:"error_code,omitempty"`
+		Error      string                `json:"error,omitempty"`
+	}
+	entries := make([]entryJSON, 0, len(v.Transcript))
+	for _, e := range v.Transcript {
+		j := entryJSON{At: e.At, Direction: "out", Text: e.Shown, Purpose: e.Purpose, HumanAgent: e.HumanAgent, Seq: e.Seq,
+			Status: e.Status, ErrorCode: e.ErrorCode, Error: e.Error}
+		if e.Inbound {
+			j.Direction, j.System, j.Payload = "in", e.System, e.Payload
+		}
+		for _, ch := range e.Choices {
+			j.Choices = append(j.Choices, ch.Title)
+		}
+		entries = append(entries, j)
+	}
+	var slots json.RawMessage = []byte(v.Slots)
+	if !json.Valid(slots) {
+		slots = json.RawMessage("{}")
+	}
+	h := gin.H{"conversation": toSummaryJSON(v.Summary), "slots": slots, "with_person": v.WithPerson,
+		"handback_steps": v.Steps, "transcript": entries}
+	if v.Parked != nil {
+		h["parked"] = gin.H{"flow": v.Parked.Flow, "state": v.Parked.State}
+	}
+	c.JSON(http.StatusOK, h)
+}
+
+// staffAPI runs an action for the API: the conversation id, a JSON body read
+// into body when there is one.
+func staffAPI(body func() any, do func(s *Server, ctx context.Context, cc ConversationConsole, c *gin.Context, a actor, id int64, body any) (int, any, error)) func(*Server, *gin.Context, actor) {
+	return func(s *Server, c *gin.Context, a actor) {
+		cc, ok := s.conversations(c, true)
+		if !ok {
+			return
+		}
+		id, ok := s.conversationID(c, true)
+		if !ok {
+			return
+		}
+		b := body()
+		if c.Request.ContentLength != 0 && !bindJSON(c, b) {
+			return
+		}
+		st, out, err := do(s, c.Request.Context(), cc, c, a, id, b)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		c.JSON(st, out)
+	}
+}
+
+type replyBody struct {
+	Text string `json:"text"`
+}
+
+type handbackBody struct {
+	State string `json:"state"`
+}
+
+var (
+	apiTakeover = staffAPI(func() any { return &struct{}{} },
+		func(s *Server, ctx context.Context, cc ConversationConsole, c *gin.Context, a actor, id int64, _ any) (int, any, error) {
+			return http.StatusAccepted, gin.H{"status": "queued"}, s.takeOver(ctx, cc, c, a, id)
+		})
+	apiReply = staffAPI(func() any { return &replyBody{} },
+		func(s *Server, ctx context.Context, cc ConversationConsole, c *gin.Context, a actor, id int64, b any) (int, any, error) {
+			m, err := s.reply(ctx, cc, c, a, id, b.(*replyBody).Text)
+			return http.StatusCreated, gin.H{"seq": m.Seq, "status": m.Status, "purpose": m.Purpose}, err
+		})
+	apiHandback = staffAPI(func() any { return &handbackBody{} },
+		func(s *Server, ctx context.Context, cc ConversationConsole, c *gin.Context, a actor, id int64, b any) (int, any, error) {
+			return http.StatusAccepted, gin.H{"status": "queued"}, s.handBack(ctx, cc, c, a, id, b.(*handbackBody).State)
+		})
+)
