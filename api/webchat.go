@@ -147,6 +147,7 @@ func (s *Server) postMessage(c *gin.Context) {
 		Text:             req.Text,
 		Payload:          req.Payload,
 		ReceivedAt:       s.now().UTC(),
+		RequestID:        RequestID(c.Request.Context()),
 	}
 	_, dup, err := s.store.Accept(c.Request.Context(), in, req.Session)
 	if err != nil {

@@ -140,6 +140,7 @@ func (s *Server) storeEvents(c *gin.Context, ch domain.Channel, body []byte, eve
 		return s.webhooks.AcceptWebhook(ctx, ch, body)
 	}
 	for _, ev := range messages {
+		ev.Inbound.RequestID = RequestID(ctx)
 		if _, _, err := s.webhooks.AcceptEvent(ctx, ev); err != nil {
 			return err
 		}

@@ -49,6 +49,9 @@ type Inbound struct {
 	// ("image", "location", "sticker", …): the flows answer it politely.
 	Unsupported string
 	ReceivedAt  time.Time
+	// RequestID is the id of the HTTP request that delivered the message, so that
+	// the log lines of the turn that answers it can be found from the request's.
+	RequestID string
 }
 
 // OutboundKind is the channel-neutral kind of an outbound message.

@@ -136,7 +136,11 @@ func (e *Engine) Process(ctx context.Context, conversationID int64) error {
 		if !ok {
 			return nil
 		}
-		if err := e.processOne(withLogAttrs(ctx, slog.Int64("inbound", in.ID)), conversationID, in); err != nil {
+		attrs := []slog.Attr{slog.Int64("inbound", in.ID)}
+		if in.RequestID != "" {
+			attrs = append(attrs, slog.String("request_id", in.RequestID))
+		}
+		if err := e.processOne(withLogAttrs(ctx, attrs...), conversationID, in); err != nil {
 			return fmt.Errorf("process conversation %d: %w", conversationID, err)
 		}
 	}

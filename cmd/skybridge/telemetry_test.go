@@ -343,6 +343,12 @@ func TestLogsHoldNoPersonalData(t *testing.T) {
 	}
 	lines := jsonLines(t, logs)
 	var requests, turns, sends int
+	webhookRequests := map[any]bool{}
+	for _, l := range lines {
+		if l["msg"] == "http request" && l["request_id"] != nil {
+			webhookRequests[l["request_id"]] = true
+		}
+	}
 	for _, l := range lines {
 		switch l["msg"] {
 		case "http request":
@@ -351,10 +357,14 @@ func TestLogsHoldNoPersonalData(t *testing.T) {
 				t.Errorf("request logged without its id: %v", l)
 			}
 		case "turn":
-			// Logged without naming the conversation: it comes from the context.
+			// Logged without naming the conversation: it comes from the context,
+			// with the id of the webhook request that delivered the message.
 			turns++
 			if l["conversation"] == nil || l["inbound"] == nil {
 				t.Errorf("turn logged without its conversation and message: %v", l)
+			}
+			if id := l["request_id"]; id == nil || !webhookRequests[id] {
+				t.Errorf("turn logged without the id of the request that delivered its message: %v", l)
 			}
 		case "message sent":
 			sends++

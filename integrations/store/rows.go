@@ -45,6 +45,7 @@ type inboundRow struct {
 	Unsupported      string
 	ReceivedAt       time.Time
 	ProcessedAt      *time.Time
+	RequestID        string
 }
 
 func (inboundRow) TableName() string { return "inbound_messages" }
@@ -197,6 +198,7 @@ func (s *Store) fromDomainInbound(in domain.Inbound) inboundRow {
 		Payload:          s.sealer.Seal(in.Payload),
 		Unsupported:      in.Unsupported,
 		ReceivedAt:       in.ReceivedAt.UTC(),
+		RequestID:        in.RequestID,
 	}
 }
 
@@ -214,6 +216,7 @@ func (s *Store) toDomainInbound(r inboundRow) (domain.Inbound, error) {
 		ConversationID:   r.ConversationID,
 		Channel:          domain.Channel(r.Channel),
 		ChannelMessageID: r.ChannelMessageID,
+		RequestID:        r.RequestID,
 		Text:             text,
 		Payload:          payload,
 		Unsupported:      r.Unsupported,
