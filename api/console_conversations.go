@@ -89,8 +89,11 @@ func conversationsPage(s *Server, c *gin.Context, a actor) {
 	}
 	p := pageFor(a, "Conversations", "conversations")
 	data := map[string]any{"Q": c.Query("q"), "By": c.DefaultQuery("by", "reference")}
-	if q, ok := queryFrom(c); ok {
+	if q, ok := queryFrom(c); ok && personalQuery(q) && !a.can(agents) {
+		p.Error = "Searching by phone number, Messenger id or name is for agents and admins."
+	} else if ok {
 		found, err := cc.FindConversations(c.Request.Context(), q)
+		found = maskSummaries(found, a.can(agents))
 		if err != nil && statusOf(err) == http.StatusInternalServerError {
 			s.consoleFail(c, false, err)
 			return
@@ -138,6 +141,7 @@ func (s *Server) loadConversation(ctx context.Context, cc ConversationConsole, a
 		return conversationView{}, err
 	}
 	private := a.can(agents)
+	sum = maskSummaries([]domain.ConversationSummary{sum}, private)[0]
 	v := conversationView{Summary: sum, Slots: maskSlots(conv.Data, private), WithPerson: conv.Flow == "handoff",
 		CanAct: private, Private: private}
 	var slots struct {
@@ -152,6 +156,14 @@ func (s *Server) loadConversation(ctx context.Context, cc ConversationConsole, a
 	}
 	v.Steps = answerSteps(flow)
 	for _, e := range entries {
+		if !private {
+			// Choice titles name passengers and flights.
+			choices := make([]domain.Choice, len(e.Choices))
+			for i, ch := range e.Choices {
+				choices[i] = domain.Choice{ID: ch.ID, Title: masked}
+			}
+			e.Choices = choices
+		}
 		v.Transcript = append(v.Transcript, transcriptLine{TranscriptEntry: e, Shown: maskText(e.Text, private)})
 	}
 	return v, nil
@@ -317,7 +329,7 @@ func toSummaryJSON(c domain.ConversationSummary) summaryJSON {
 	return out
 }
 
-func apiConversations(s *Server, c *gin.Context, _ actor) {
+func apiConversations(s *Server, c *gin.Context, a actor) {
 	cc, ok := s.conversations(c, true)
 	if !ok {
 		return
@@ -327,11 +339,16 @@ func apiConversations(s *Server, c *gin.Context, _ actor) {
 		badRequest(c, "give one of locator, phone, psid or name")
 		return
 	}
+	if personalQuery(q) && !a.can(agents) {
+		c.JSON(http.StatusForbidden, gin.H{"error": gin.H{"code": "forbidden", "message": "searching by phone number, Messenger id or name is for agents and admins"}})
+		return
+	}
 	found, err := cc.FindConversations(c.Request.Context(), q)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
+	found = maskSummaries(found, a.can(agents))
 	out := make([]summaryJSON, len(found))
 	for i, f := range found {
 		out[i] = toSummaryJSON(f)
@@ -439,3 +456,24 @@ var (
 			return http.StatusAccepted, gin.H{"status": "queued"}, s.handBack(ctx, cc, c, a, id, b.(*handbackBody).State)
 		})
 )
+
+// personalQuery reports whether a search names a person (number, Messenger id,
+// name): only roles that help travellers may ask who is a customer.
+func personalQuery(q domain.ConversationQuery) bool {
+	return q.Phone != "" || q.PSID != "" || strings.TrimSpace(q.Name) != ""
+}
+
+// maskSummaries hides booking references from roles that see no personal data.
+func maskSummaries(found []domain.ConversationSummary, private bool) []domain.ConversationSummary {
+	if private {
+		return found
+	}
+	for i := range found {
+		locs := make([]domain.RecordLocator, len(found[i].Locators))
+		for j := range locs {
+			locs[j] = masked
+		}
+		found[i].Locators = locs
+	}
+	return found
+}

@@ -25,6 +25,7 @@ var personalKeys = map[string]bool{
 	"surname": true, "pending_surnames": true, "given": true, "name": true, "names": true,
 	"nationality": true, "issuer": true, "expiry": true, "birth": true, "email": true, "phone": true,
 	"locator": true, "pending_locators": true, "ticket_number": true,
+	"loc": true, "lines": true, "url": true, "link": true, "items": true,
 }
 
 // maskSlots returns a conversation's slots as indented JSON with personal data

@@ -76,7 +76,7 @@ func TestConsoleConversationShowsPersonalDataOnlyToAgents(t *testing.T) {
 	if viewer.Status != http.StatusOK {
 		t.Fatalf("viewer: %d", viewer.Status)
 	}
-	for _, leak := range []string{"Jansen", "X1234567", "1985-03-12", "can I talk to a person", "/reply", "/takeover", "/handback"} {
+	for _, leak := range []string{"Jansen", "X1234567", "1985-03-12", "can I talk to a person", "/reply", "/takeover", "/handback", "ABC123"} {
 		if strings.Contains(viewer.Body, leak) {
 			t.Errorf("the viewer's page shows %q", leak)
 		}
@@ -85,6 +85,13 @@ func TestConsoleConversationShowsPersonalDataOnlyToAgents(t *testing.T) {
 		if !strings.Contains(viewer.Body, want) {
 			t.Errorf("the viewer's page lacks %q", want)
 		}
+	}
+	// Whether a person is a customer is personal too: only agents search by number or name.
+	if st := r.sessionFor(domain.RoleViewer).get("/api/v1/console/conversations?phone=31612345678").Status; st != http.StatusForbidden {
+		t.Errorf("a viewer searching by phone number: %d, want 403", st)
+	}
+	if st := r.sessionFor(domain.RoleAgent).get("/api/v1/console/conversations?phone=31612345678").Status; st != http.StatusOK {
+		t.Errorf("an agent searching by phone number: %d, want 200", st)
 	}
 	if st := r.sessionFor(domain.RoleViewer).get("/console/conversations/999999").Status; st != http.StatusNotFound {
 		t.Errorf("no such conversation: %d, want 404", st)

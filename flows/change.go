@@ -422,7 +422,9 @@ func changeEffect(ctx context.Context, t *Turn) (Event, error) {
 		s.Link = o.URL
 		return "link_ready", nil
 	}
-	key := fmt.Sprintf("reissue:%d:%d", t.Conv.ID, t.In.ID)
+	// The key names the confirmed choice, not the message: confirming again after
+	// a timeout replays the booking system's stored result instead of a second change.
+	key := fmt.Sprintf("reissue:%d:%s:%v", t.Conv.ID, a.ID, s.Segments)
 	res, err := t.e.changes.Reissue(ctx, domain.ReissueRequest{IdempotencyKey: key, Locator: domain.RecordLocator(t.Slots.Locator),
 		SegmentIDs: s.Segments, AlternativeID: a.ID, Involuntary: s.Involuntary})
 	switch {
@@ -467,21 +469,13 @@ func (t *Turn) reissued(res domain.Reissue, a AltSlot, involuntary bool) {
 // reissuePaid completes a paid change when the provider confirms the payment.
 func (e *Engine) reissuePaid(ctx context.Context, t *Turn, ref string, o *OpenOrder, rec PaymentRecord) {
 	if e.changes == nil || o.Alt == nil {
-		t.retry = fmt.Errorf("reissue %s: no booking-system change interface", ref)
+		e.refundAndTell(ctx, t, rec, "change cannot be made", "pay.refunded_refused")
 		return
 	}
 	res, err := e.changes.Reissue(ctx, domain.ReissueRequest{IdempotencyKey: "reissue:" + ref, Locator: domain.RecordLocator(o.Locator),
 		SegmentIDs: o.Segments, AlternativeID: o.AltID, PaymentID: rec.PaymentID})
-	switch {
-	case domain.IsCode(err, domain.Conflict), domain.IsCode(err, domain.Invalid):
-		e.log.Warn("paid change refused by the booking system", "conversation", t.Conv.ID, "reference", ref, "err", err)
-		e.refund(ctx, t, rec, "change could not be made")
-		if t.retry == nil {
-			t.Say("pay.refunded_refused", "amount", t.money(rec.Amount))
-		}
-		return
-	case err != nil:
-		t.retry = fmt.Errorf("reissue %s: %w", ref, err)
+	if err != nil {
+		e.settleRefused(ctx, t, rec, "change", err)
 		return
 	}
 	t.reissued(res, *o.Alt, false)
@@ -524,7 +518,7 @@ func handleConfirmCancel(t *Turn) Event {
 
 func cancelBookingEffect(ctx context.Context, t *Turn) (Event, error) {
 	s := t.sale()
-	key := fmt.Sprintf("cancel:%d:%d", t.Conv.ID, t.In.ID)
+	key := fmt.Sprintf("cancel:%d:%s:%v", t.Conv.ID, t.Slots.Locator, s.Segments)
 	res, err := t.e.changes.CancelSegments(ctx, domain.CancelRequest{IdempotencyKey: key,
 		Locator: domain.RecordLocator(t.Slots.Locator), SegmentIDs: s.Segments, Involuntary: s.Involuntary})
 	if err != nil {

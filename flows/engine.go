@@ -282,6 +282,11 @@ func (e *Engine) run(ctx context.Context, t *Turn) {
 	if e.optOut(t) {
 		return
 	}
+	if t.Conv.Flow == "handoff" && t.Slots.TakenOver {
+		// A person owns the conversation: whatever the traveller writes is theirs
+		// to answer, until they hand it back.
+		return
+	}
 	if t.U.Intent == domain.IntentChangeLanguage {
 		if l, ok := t.U.First(domain.EntityLanguage); ok && domain.Lang(l.Normalized).Supported() {
 			t.Lang = domain.Lang(l.Normalized)

@@ -97,6 +97,7 @@ func (e *Engine) staffAction(ctx context.Context, t *Turn) bool {
 		t.out = t.out[:before]
 		t.Say("handoff.taken")
 		t.Slots.HandoffNotices = 2 // the person writes now; the bot stays silent
+		t.Slots.TakenOver = true
 	case "handback":
 		e.handBack(ctx, t, arg)
 	default:

@@ -59,8 +59,13 @@ func TestTakeoverAndHandBackAtANamedStep(t *testing.T) {
 		t.Fatal(err)
 	}
 	expect(t, out, "A colleague has joined")
-	if out := tr.say("can you help me choose?"); len(out) != 0 {
-		t.Fatalf("the bot must be silent while a person owns the conversation:\n%s", transcript(out))
+	for _, msg := range []string{"can you help me choose?", "I'd like to change my flight", "check in", "what's my gate?"} {
+		if out := tr.say(msg); len(out) != 0 {
+			t.Fatalf("the bot must be silent while a person owns the conversation; %q got:\n%s", msg, transcript(out))
+		}
+	}
+	if c := tr.state(); c.Flow != "handoff" {
+		t.Fatalf("the traveller's messages took the conversation from the person: at %s/%s", c.Flow, c.State)
 	}
 	out, err = tr.system("staff:3", "staff:handback:ask_date")
 	if err != nil {

@@ -120,34 +120,29 @@ func (e *Engine) paymentEvent(ctx context.Context, t *Turn) {
 			e.log.Error("paid event for an unknown payment", "conversation", t.Conv.ID, "reference", ref)
 			return
 		}
+		if rec.Status != domain.PaymentPaid {
+			// Refunded (or disputed) before this report was processed: nothing to issue.
+			e.log.Info("paid report for a payment no longer paid", "conversation", t.Conv.ID, "reference", ref, "status", rec.Status)
+			return
+		}
 		if o == nil && t.settled(ref) {
 			e.log.Info("payment already settled", "conversation", t.Conv.ID, "reference", ref)
 			return
 		}
 		if o == nil {
-			// Paid, but nothing here waits for it (already settled, or forgotten
-			// long after the link expired): the money goes back.
-			e.refund(ctx, t, rec, "order no longer open")
-			if t.retry == nil {
-				t.markSettled(ref)
-				t.Say("pay.refunded_unknown", "amount", t.money(rec.Amount))
+			// Paid, but nothing here waits for it (forgotten long after the link
+			// expired): the money goes back.
+			e.refundAndTell(ctx, t, rec, "order no longer open", "pay.refunded_unknown")
+		} else {
+			// The booking system decides whether the offer still holds: a retried
+			// turn replays its stored result under the same key, so goods issued once
+			// are never refunded because the clock moved on meanwhile.
+			switch o.Kind {
+			case "order":
+				e.fulfilOrder(ctx, t, ref, o, rec)
+			case "change":
+				e.reissuePaid(ctx, t, ref, o, rec)
 			}
-			return
-		}
-		if t.Now.After(o.ExpiresAt) {
-			e.refund(ctx, t, rec, "offer expired before payment")
-			if t.retry == nil {
-				delete(t.Slots.Orders, ref)
-				t.markSettled(ref)
-				t.Say("pay.refunded_expired", "amount", t.money(rec.Amount))
-			}
-			return
-		}
-		switch o.Kind {
-		case "order":
-			e.fulfilOrder(ctx, t, ref, o, rec)
-		case "change":
-			e.reissuePaid(ctx, t, ref, o, rec)
 		}
 		if t.retry != nil {
 			return
@@ -167,7 +162,7 @@ func (e *Engine) paymentEvent(ctx context.Context, t *Turn) {
 	default:
 		return // pending, refunded: nothing to tell
 	}
-	if t.Conv.Flow != "" && t.retry == nil {
+	if t.Conv.Flow != "" && t.Conv.Flow != "handoff" && t.retry == nil {
 		e.reprompt(ctx, t)
 	}
 }
@@ -188,36 +183,48 @@ func (t *Turn) settled(ref string) bool {
 	return false
 }
 
-func (e *Engine) refund(ctx context.Context, t *Turn, rec PaymentRecord, reason string) {
-	if rec.PaymentID == "" {
-		e.log.Error("paid payment without a payment id", "reference", rec.Reference)
+// refundAndTell returns a payment and tells the traveller with the message key.
+// A provider that cannot be reached leaves the report waiting (retry); a refund
+// the provider refuses, or a payment without its id, goes to a person: the
+// traveller is never told "refunded" unless the provider accepted the refund.
+func (e *Engine) refundAndTell(ctx context.Context, t *Turn, rec PaymentRecord, reason, key string) {
+	if rec.PaymentID == "" || e.payments == nil {
+		e.log.Error("paid payment cannot be refunded automatically", "conversation", t.Conv.ID, "reference", rec.Reference)
+		e.paymentNeedsPerson(ctx, t, rec.Reference)
 		return
 	}
 	_, err := e.payments.Refund(ctx, domain.RefundRequest{IdempotencyKey: "refund:" + rec.Reference,
 		PaymentID: rec.PaymentID, Amount: rec.Amount, Reason: reason})
-	if err != nil {
+	switch {
+	case err == nil:
+		t.Say(key, "amount", t.money(rec.Amount))
+	case domain.IsCode(err, domain.Unavailable):
 		t.retry = fmt.Errorf("refund %s: %w", rec.Reference, err)
+	default:
+		e.log.Error("refund refused by the payment provider", "conversation", t.Conv.ID, "reference", rec.Reference, "err", err)
+		e.paymentNeedsPerson(ctx, t, rec.Reference)
+	}
+}
+
+// paymentNeedsPerson hands the conversation to a person when a payment cannot be
+// settled automatically; the transition log names it for the console's inbox.
+func (e *Engine) paymentNeedsPerson(ctx context.Context, t *Turn, ref string) {
+	t.record("payment", "paid", "", "abandon:payment_unsettled")
+	if t.Conv.Flow != "handoff" {
+		e.handoff(ctx, t)
 	}
 }
 
 // fulfilOrder issues paid extras and sends the receipt.
 func (e *Engine) fulfilOrder(ctx context.Context, t *Turn, ref string, o *OpenOrder, rec PaymentRecord) {
 	if e.extras == nil {
-		t.retry = fmt.Errorf("fulfil %s: no booking-system sales interface", ref)
+		e.refundAndTell(ctx, t, rec, "extras cannot be issued", "pay.refunded_refused")
 		return
 	}
 	emds, err := e.extras.FulfilAncillaries(ctx, domain.FulfilRequest{IdempotencyKey: "fulfil:" + ref,
 		Locator: domain.RecordLocator(o.Locator), OfferID: o.OfferID, Items: o.Items, PaymentID: rec.PaymentID})
-	switch {
-	case domain.IsCode(err, domain.Conflict), domain.IsCode(err, domain.Invalid):
-		e.log.Warn("paid extras refused by the booking system", "conversation", t.Conv.ID, "reference", ref, "err", err)
-		e.refund(ctx, t, rec, "extras could not be issued")
-		if t.retry == nil {
-			t.Say("pay.refunded_refused", "amount", t.money(rec.Amount))
-		}
-		return
-	case err != nil:
-		t.retry = fmt.Errorf("fulfil %s: %w", ref, err)
+	if err != nil {
+		e.settleRefused(ctx, t, rec, "extras", err)
 		return
 	}
 	var lines []string
@@ -225,6 +232,22 @@ func (e *Engine) fulfilOrder(ctx context.Context, t *Turn, ref string, o *OpenOr
 		lines = append(lines, t.T("order.receipt_line", "item", t.itemName(d.Code, o), "document", d.Number))
 	}
 	t.Say("order.receipt", "locator", o.Locator, "total", t.money(rec.Amount), "lines", strings.Join(lines, "\n"))
+}
+
+// settleRefused handles a booking system's answer to a paid order or change:
+// unreachable leaves the payment report waiting (retry); a refusal — the offer
+// expired, the item or booking no longer there — refunds the payment.
+func (e *Engine) settleRefused(ctx context.Context, t *Turn, rec PaymentRecord, what string, err error) {
+	if domain.IsCode(err, domain.Unavailable) {
+		t.retry = fmt.Errorf("settle %s: %w", rec.Reference, err)
+		return
+	}
+	e.log.Warn("paid "+what+" refused by the booking system", "conversation", t.Conv.ID, "reference", rec.Reference, "err", err)
+	key := "pay.refunded_refused"
+	if domain.IsCode(err, domain.Conflict) {
+		key = "pay.refunded_expired"
+	}
+	e.refundAndTell(ctx, t, rec, what+" could not be issued", key)
 }
 
 // itemName finds how an item was described when it was bought.

@@ -98,6 +98,9 @@ func (f *salesFake) FulfilAncillaries(ctx context.Context, req domain.FulfilRequ
 	if e, ok := f.fulfils[req.IdempotencyKey]; ok {
 		return e, nil
 	}
+	if o, ok := f.offers[req.OfferID]; !ok || !f.now().Before(o.ExpiresAt) {
+		return nil, domain.Errorf(domain.Conflict, "fulfil", "offer %s expired", req.OfferID)
+	}
 	var out []domain.EMD
 	for _, it := range req.Items {
 		out = append(out, domain.EMD{Number: fmt.Sprintf("99912345%05d", len(f.fulfils)*10+len(out)), Code: it.Code,
@@ -145,6 +148,11 @@ func (f *salesFake) Reissue(ctx context.Context, req domain.ReissueRequest) (dom
 	}
 	if r, ok := f.reissues[req.IdempotencyKey]; ok {
 		return r, nil
+	}
+	for _, a := range f.Alts {
+		if a.ID == req.AlternativeID && !f.now().Before(a.ExpiresAt) {
+			return domain.Reissue{}, domain.Errorf(domain.Conflict, "reissue", "alternative %s expired", a.ID)
+		}
 	}
 	b := f.booking(req.Locator)
 	r := domain.Reissue{Booking: b, NewSegmentIDs: []int64{9000 + int64(len(f.reissues))}}

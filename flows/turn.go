@@ -38,6 +38,8 @@ type Slots struct {
 	Plan []PlannedSegment `json:"plan,omitempty"`
 
 	HandoffNotices int `json:"handoff_notices,omitempty"`
+	// TakenOver is set while a staff member owns the conversation.
+	TakenOver bool `json:"taken_over,omitempty"`
 	// Reminded is set once the traveller was reminded of this flow.
 	Reminded bool `json:"reminded,omitempty"`
 

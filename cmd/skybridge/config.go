@@ -63,6 +63,7 @@ type RetentionConfig struct {
 	Documents     time.Duration // SKYBRIDGE_RETAIN_DOCUMENTS, default 72h after the flight's arrival: travel documents, boarding passes
 	Deliveries    time.Duration // SKYBRIDGE_RETAIN_DELIVERIES, default 30d: flight-update notification records
 	WebhookEvents time.Duration // SKYBRIDGE_RETAIN_WEBHOOK_EVENTS, default 7d: raw webhook bodies, once applied
+	Analytics     time.Duration // SKYBRIDGE_RETAIN_ANALYTICS, default 730d: daily aggregates, no personal data
 	Schedule      string        // SKYBRIDGE_RETAIN_SCHEDULE, cron spec of the task, default "@every 1h"
 }
 
@@ -190,6 +191,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		{"SKYBRIDGE_RETAIN_DOCUMENTS", "72h", &c.Retention.Documents},
 		{"SKYBRIDGE_RETAIN_DELIVERIES", "30d", &c.Retention.Deliveries},
 		{"SKYBRIDGE_RETAIN_WEBHOOK_EVENTS", "7d", &c.Retention.WebhookEvents},
+		{"SKYBRIDGE_RETAIN_ANALYTICS", "730d", &c.Retention.Analytics},
 	} {
 		v := or(getenv(r.name), r.def)
 		d, err := parseRetention(v)
@@ -264,6 +266,15 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	var pssProblems []string
 	c.PSS, pssProblems = loadPSS(getenv)
 	problems = append(problems, pssProblems...)
+	// The demo payment page settles without taking money: it may only sell what
+	// the demo booking system issues, never a real airline's extras or tickets.
+	if c.PSS.Kind == "rest" && c.Payments.Provider == "demo" {
+		if getenv("SKYBRIDGE_PAYMENTS") == "" {
+			c.Payments.Provider = "off"
+		} else {
+			problems = append(problems, "SKYBRIDGE_PAYMENTS: demo takes no money and cannot be used with SKYBRIDGE_PSS=rest; use stripe or off")
+		}
+	}
 	if len(problems) > 0 {
 		return c, errors.New("configuration:\n  " + strings.Join(problems, "\n  "))
 	}
@@ -366,6 +377,7 @@ func (c Config) String() string {
 		"SKYBRIDGE_RETAIN_DOCUMENTS=" + retentionString(c.Retention.Documents),
 		"SKYBRIDGE_RETAIN_DELIVERIES=" + retentionString(c.Retention.Deliveries),
 		"SKYBRIDGE_RETAIN_WEBHOOK_EVENTS=" + retentionString(c.Retention.WebhookEvents),
+		"SKYBRIDGE_RETAIN_ANALYTICS=" + retentionString(c.Retention.Analytics),
 		"SKYBRIDGE_RETAIN_SCHEDULE=" + c.Retention.Schedule,
 	}, "\n")
 }

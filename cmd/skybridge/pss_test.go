@@ -74,3 +74,21 @@ func TestRESTBookingSystemAnswersOrSaysUnavailable(t *testing.T) {
 		t.Errorf("circuit states told to the hook: %v, want it to end open", states)
 	}
 }
+
+// The demo payment page takes no money: with a real booking system it is off by
+// default and refused when asked for.
+func TestDemoPaymentsNeverSellARealBookingSystemsGoods(t *testing.T) {
+	rest := map[string]string{"SKYBRIDGE_PSS": "rest", "SKYBRIDGE_PSS_URL": "https://pss.example.com/v1", "SKYBRIDGE_PSS_API_KEY": "k",
+		"SKYBRIDGE_DATA_KEYS": "k1:" + strings.Repeat("A", 43) + "="}
+	c, err := LoadConfig(env(rest))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Payments.Provider != "off" {
+		t.Errorf("payments with a REST booking system default to %q, want off", c.Payments.Provider)
+	}
+	rest["SKYBRIDGE_PAYMENTS"] = "demo"
+	if _, err := LoadConfig(env(rest)); err == nil || !strings.Contains(err.Error(), "cannot be used with SKYBRIDGE_PSS=rest") {
+		t.Errorf("demo payments with a REST booking system: %v", err)
+	}
+}
