@@ -23,6 +23,7 @@ func retention(cfg Config) store.Retention {
 		Documents:     cfg.Retention.Documents,
 		Deliveries:    cfg.Retention.Deliveries,
 		WebhookEvents: cfg.Retention.WebhookEvents,
+		Analytics:     cfg.Retention.Analytics,
 	}
 }
 

@@ -22,6 +22,9 @@ type Retention struct {
 	Deliveries time.Duration
 	// WebhookEvents: raw webhook bodies, once applied. Default 7 days.
 	WebhookEvents time.Duration
+	// Analytics: the daily aggregates (analytics.go), which hold no personal
+	// data, counted from the end of their day. Default 730 days.
+	Analytics time.Duration
 	// Batch bounds the rows one statement deletes, and MaxBatches the statements
 	// per class in one run, so that a run holds no lock for long and a backlog is
 	// worked off over several runs. Defaults 500 and 100.
@@ -35,6 +38,7 @@ var DefaultRetention = Retention{
 	Documents:     72 * time.Hour,
 	Deliveries:    30 * 24 * time.Hour,
 	WebhookEvents: 7 * 24 * time.Hour,
+	Analytics:     730 * 24 * time.Hour,
 }
 
 // lookupFailureRetention bounds failed look-ups: they serve a 15-minute rate
@@ -58,6 +62,11 @@ func (r RetentionReport) Total() int64 {
 // finished work (processed messages, sent or failed replies, applied webhooks)
 // and conversations with nothing pending. The periodic task `retention` runs it
 // once per cluster.
+//
+// First it folds every whole day into the daily aggregates (AggregateAnalytics),
+// and it never deletes from the transition log or the outbound messages, nor an
+// idle conversation with them, what is not folded yet: with Transcripts shorter
+// than a day these stay until their day is folded, an hour after it ends.
 func (s *Store) EnforceRetention(ctx context.Context, r Retention) (RetentionReport, error) {
 	if r.Batch <= 0 {
 		r.Batch = 500
@@ -67,42 +76,54 @@ func (s *Store) EnforceRetention(ctx context.Context, r Retention) (RetentionRep
 	}
 	now := s.now()
 	rep := RetentionReport{}
+	settled := now.Add(-analyticsSettle)
+	if _, err := s.AggregateAnalytics(ctx, settled); err != nil {
+		return rep, fmt.Errorf("enforce retention: %w", err)
+	}
+	// Everything before foldedTo is in the aggregates.
+	foldedTo := startOfDay(settled)
 	type rule struct {
 		table string
 		keep  time.Duration
 		where string // selects the rows to delete; ? is the cutoff
 		key   string
+		// folded: the rows are counted in the aggregates; none after
+		// foldedTo is deleted.
+		folded bool
 	}
 	queued := string(domain.StatusQueued)
 	rules := []rule{
-		{"inbound_messages", r.Transcripts, "processed_at IS NOT NULL AND received_at < ?", "id"},
+		{"inbound_messages", r.Transcripts, "processed_at IS NOT NULL AND received_at < ?", "id", false},
 		// The newest reply of a conversation stays with the conversation: its
 		// seq continues the sequence web chat clients read after.
 		{"outbound_messages", r.Transcripts, "status <> '" + queued + `' AND created_at < ? AND seq < (
-			SELECT MAX(o.seq) FROM outbound_messages o WHERE o.conversation_id = outbound_messages.conversation_id)`, "id"},
-		{"transitions", r.Transcripts, "at < ?", "id"},
+			SELECT MAX(o.seq) FROM outbound_messages o WHERE o.conversation_id = outbound_messages.conversation_id)`, "id", true},
+		{"transitions", r.Transcripts, "at < ?", "id", true},
 		// A conversation idle that long goes with everything hanging off it
 		// (cascade), a reply that never went out included.
-		{"conversations", r.Transcripts, `updated_at < ? AND (last_inbound_at IS NULL OR last_inbound_at < ?)`, "id"},
-		{"notifications", r.Deliveries, "created_at < ?", "id"},
-		{"webhook_events", r.WebhookEvents, "processed_at IS NOT NULL AND received_at < ?", "id"},
+		{"conversations", r.Transcripts, `updated_at < ? AND (last_inbound_at IS NULL OR last_inbound_at < ?)`, "id", true},
+		{"notifications", r.Deliveries, "created_at < ?", "id", false},
+		{"webhook_events", r.WebhookEvents, "processed_at IS NOT NULL AND received_at < ?", "id", false},
 		// Travel documents and boarding passes of flights that landed long
 		// enough ago; a document given for the whole booking goes when every
 		// flight of the booking has. Boarding passes of a booking system whose
 		// flights this database does not hold go by their issue date.
 		{"pss_documents", r.Documents, `(segment_id IS NOT NULL AND segment_id IN (SELECT s.id FROM pss_segments s JOIN pss_flights f ON f.id = s.flight_id WHERE f.arrival < ?))
 			OR (segment_id IS NULL AND passenger_id IN (SELECT p.id FROM pss_passengers p WHERE NOT EXISTS (
-				SELECT 1 FROM pss_segments s JOIN pss_flights f ON f.id = s.flight_id WHERE s.booking_id = p.booking_id AND f.arrival >= ?)))`, "id"},
-		{"boarding_passes", r.Documents, `segment_id IN (SELECT s.id FROM pss_segments s JOIN pss_flights f ON f.id = s.flight_id WHERE f.arrival < ?)`, "token"},
-		{"boarding_passes", r.Transcripts, `issued_at < ?`, "token"},
-		{"lookup_failures", lookupFailureRetention, "at < ?", "id"},
-		{"tier_reach", tierWindow, "reached_at < ?", "channel || '|' || user_id"},
+				SELECT 1 FROM pss_segments s JOIN pss_flights f ON f.id = s.flight_id WHERE s.booking_id = p.booking_id AND f.arrival >= ?)))`, "id", false},
+		{"boarding_passes", r.Documents, `segment_id IN (SELECT s.id FROM pss_segments s JOIN pss_flights f ON f.id = s.flight_id WHERE f.arrival < ?)`, "token", false},
+		{"boarding_passes", r.Transcripts, `issued_at < ?`, "token", false},
+		{"lookup_failures", lookupFailureRetention, "at < ?", "id", false},
+		{"tier_reach", tierWindow, "reached_at < ?", "channel || '|' || user_id", false},
 	}
 	for _, ru := range rules {
 		if ru.keep <= 0 {
 			continue
 		}
 		cutoff := now.Add(-ru.keep)
+		if ru.folded && cutoff.After(foldedTo) {
+			cutoff = foldedTo
+		}
 		args := []any{}
 		for range countPlaceholders(ru.where) {
 			args = append(args, cutoff)
@@ -120,6 +141,11 @@ func (s *Store) EnforceRetention(ctx context.Context, r Retention) (RetentionRep
 			if res.RowsAffected < int64(r.Batch) {
 				break
 			}
+		}
+	}
+	if r.Analytics > 0 {
+		if err := s.deleteAnalytics(ctx, now.Add(-r.Analytics), rep); err != nil {
+			return rep, err
 		}
 	}
 	return rep, nil
