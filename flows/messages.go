@@ -4,6 +4,7 @@ package flows
 // contain. The content validator refuses a version that lacks one of them in an
 // enabled language or uses a placeholder the flow does not provide.
 var messageKeys = map[string][]string{
+	"rebook.protected":              {"flight", "protected"},
 	"clarify.prompt":                {},
 	"clarify.cancel_booking":        {},
 	"clarify.choose_seat":           {},

@@ -94,6 +94,11 @@ func afterRebookLookup(t *Turn) Event {
 			s.Disruption = "delayed"
 			if cancelled {
 				s.Disruption = "cancelled"
+				if p, ok := protectedFlight(t.Booking, sg); ok {
+					// The airline already moved the traveller: what they may change
+					// or refund now is that protected flight.
+					s.Disruption, s.Disrupted, s.Segments = "protected", sg.ID, []int64{p.ID}
+				}
 			}
 			return "disrupted"
 		}
@@ -109,11 +114,33 @@ func enterRebookOptions(t *Turn) {
 		return
 	}
 	choices := []domain.Choice{t.Choice("rebook:other", "rebook.button_other"), t.Choice("rebook:refund", "rebook.button_refund")}
-	if s.Disruption == "delayed" {
+	if s.Disruption == "delayed" || s.Disruption == "protected" {
 		choices = append(choices, t.Choice("rebook:keep", "rebook.button_keep"))
 	}
 	choices = append(choices, t.Choice("intent:human", "menu.human"))
+	if s.Disruption == "protected" {
+		if old := t.segmentsOf([]int64{s.Disrupted}); len(old) == 1 {
+			t.Ask(t.T("rebook.protected", "flight", t.describeFlight(old[0]), "protected", t.describeFlight(segs[0])), choices...)
+			return
+		}
+	}
 	t.Ask(t.T("rebook."+s.Disruption, "flight", t.describeFlight(segs[0])), choices...)
+}
+
+// protectedFlight finds the flight the airline booked a traveller on in place of
+// a cancelled one: a confirmed segment of the same city pair departing after it.
+func protectedFlight(b *domain.Booking, cancelled domain.Segment) (domain.Segment, bool) {
+	for _, p := range b.Segments {
+		f := p.Flight
+		if p.ID == cancelled.ID || p.Status != domain.SegmentConfirmed || f.Status == domain.FlightCancelled {
+			continue
+		}
+		if f.Origin.Code == cancelled.Flight.Origin.Code && f.Destination.Code == cancelled.Flight.Destination.Code &&
+			f.Departure.After(cancelled.Flight.Departure) {
+			return p, true
+		}
+	}
+	return domain.Segment{}, false
 }
 
 func handleRebookOptions(t *Turn) Event {
@@ -122,7 +149,7 @@ func handleRebookOptions(t *Turn) Event {
 		return "other_flight"
 	case p == "rebook:refund":
 		return "refund"
-	case p == "rebook:keep" && t.sale().Disruption == "delayed":
+	case p == "rebook:keep" && (t.sale().Disruption == "delayed" || t.sale().Disruption == "protected"):
 		return "keep"
 	case t.U.Intent == domain.IntentNo:
 		return "cancel"

@@ -55,7 +55,8 @@ type SaleSlots struct {
 	Alts        []AltSlot  `json:"alts,omitempty"`
 	Chosen      int        `json:"chosen,omitempty"` // 1-based index into Alts
 	Involuntary bool       `json:"invol,omitempty"`
-	Disruption  string     `json:"disruption,omitempty"` // "cancelled" or "delayed"
+	Disruption  string     `json:"disruption,omitempty"` // "cancelled", "protected" (cancelled, already moved) or "delayed"
+	Disrupted   int64      `json:"disrupted,omitempty"`  // the cancelled segment when the airline moved the traveller
 	Rules       *ruleSlots `json:"rules,omitempty"`
 }
 

@@ -27,13 +27,19 @@ type salesHarness struct {
 type flakyBookings struct {
 	domain.BookingSystem
 	down atomic.Bool
+	// edit, when set, changes every booking found (a protected flight added).
+	edit func(*domain.Booking)
 }
 
 func (f *flakyBookings) FindBooking(ctx context.Context, loc domain.RecordLocator) (domain.Booking, error) {
 	if f.down.Load() {
 		return domain.Booking{}, domain.Errorf(domain.Unavailable, "find booking", "booking system down")
 	}
-	return f.BookingSystem.FindBooking(ctx, loc)
+	b, err := f.BookingSystem.FindBooking(ctx, loc)
+	if err == nil && f.edit != nil {
+		f.edit(&b)
+	}
+	return b, err
 }
 
 func newSalesHarness(t *testing.T) *salesHarness {
@@ -345,5 +351,41 @@ func TestKnownBookingIsReused(t *testing.T) {
 	expectNot(t, out, "booking reference")
 	if !strings.Contains(transcript(out), "Which date") {
 		t.Fatal(transcript(out))
+	}
+}
+
+// The airline already moved the traveller of a cancelled flight to a protected
+// one: they may keep it, or change or refund that protected flight.
+func TestRebookKeepsOrReplacesTheProtectedFlight(t *testing.T) {
+	t.Parallel()
+	h := newSalesHarness(t)
+	h.pss.edit = func(b *domain.Booking) {
+		if b.Locator != "LR6XNC" {
+			return
+		}
+		for _, sg := range b.Segments {
+			if sg.Status == domain.SegmentUnable || sg.Flight.Status == domain.FlightCancelled {
+				p := sg
+				p.ID, p.Status = 99901, domain.SegmentConfirmed
+				p.Flight.ID, p.Flight.Status = 99902, domain.FlightScheduled
+				p.Flight.Departure, p.Flight.Arrival = sg.Flight.Departure.Add(5*time.Hour), sg.Flight.Arrival.Add(5*time.Hour)
+				b.Segments = append(b.Segments, p)
+				return
+			}
+		}
+	}
+	keep := h.traveller("protected-keep")
+	keep.send("Rebook or refund", "intent:disruption")
+	expect(t, keep.say("LR6XNC Larsen"), "already moved you to", "Keep my flight", "Another flight", "Refund")
+	expect(t, keep.tap("rebook:keep"), "you keep your flight")
+
+	alternativesFor(t, h, "LR6XNC")
+	other := h.traveller("protected-other")
+	other.send("Rebook or refund", "intent:disruption")
+	other.say("LR6XNC Larsen")
+	other.tap("rebook:other")
+	q := h.sales.queries[len(h.sales.queries)-1]
+	if len(q.SegmentIDs) != 1 || q.SegmentIDs[0] != 99901 || !q.Involuntary {
+		t.Fatalf("another flight replaces the protected one, free: query %+v", q)
 	}
 }
