@@ -61,6 +61,29 @@ func (s *Server) conversationID(c *gin.Context, api bool) (int64, bool) {
 	return id, true
 }
 
+// conversationTarget is the console store and the conversation a request names,
+// or a refusal already answered.
+func (s *Server) conversationTarget(c *gin.Context, api bool) (ConversationConsole, int64, bool) {
+	cc, ok := s.conversations(c, api)
+	if !ok {
+		return nil, 0, false
+	}
+	id, ok := s.conversationID(c, api)
+	return cc, id, ok
+}
+
+// parkedFlow reads the flow a handoff parked from a conversation's slots; the
+// flow whose steps a hand-back may resume at is that one, or the current flow.
+func parkedFlow(conv domain.Conversation) (*flows.ParkedFlow, string) {
+	var slots struct {
+		Parked *flows.ParkedFlow `json:"parked"`
+	}
+	if len(conv.Data) > 0 && json.Unmarshal(conv.Data, &slots) == nil && slots.Parked != nil {
+		return slots.Parked, slots.Parked.Flow
+	}
+	return nil, conv.Flow
+}
+
 // queryFrom reads a search from the request: ?q= with ?by=reference|phone|
 // messenger|name on pages, or ?locator= ?phone= ?psid= ?name= on the API.
 func queryFrom(c *gin.Context) (domain.ConversationQuery, bool) {
@@ -144,16 +167,8 @@ func (s *Server) loadConversation(ctx context.Context, cc ConversationConsole, a
 	sum = maskSummaries([]domain.ConversationSummary{sum}, private)[0]
 	v := conversationView{Summary: sum, Slots: maskSlots(conv.Data, private), WithPerson: conv.Flow == "handoff",
 		CanAct: private, Private: private}
-	var slots struct {
-		Parked *flows.ParkedFlow `json:"parked"`
-	}
-	if len(conv.Data) > 0 && json.Unmarshal(conv.Data, &slots) == nil {
-		v.Parked = slots.Parked
-	}
-	flow := conv.Flow
-	if v.Parked != nil {
-		flow = v.Parked.Flow
-	}
+	var flow string
+	v.Parked, flow = parkedFlow(conv)
 	v.Steps = answerSteps(flow)
 	for _, e := range entries {
 		if !private {
@@ -191,11 +206,7 @@ func answerSteps(flow string) []string {
 // conversationPage shows a conversation: its flow, state, slots, content
 // version and transcript, and to agents the takeover, reply and hand-back forms.
 func conversationPage(s *Server, c *gin.Context, a actor) {
-	cc, ok := s.conversations(c, false)
-	if !ok {
-		return
-	}
-	id, ok := s.conversationID(c, false)
+	cc, id, ok := s.conversationTarget(c, false)
 	if !ok {
 		return
 	}
@@ -216,11 +227,7 @@ func conversationPage(s *Server, c *gin.Context, a actor) {
 
 // transcriptPartial renders the transcript alone, for the page's polling.
 func transcriptPartial(s *Server, c *gin.Context, a actor) {
-	cc, ok := s.conversations(c, false)
-	if !ok {
-		return
-	}
-	id, ok := s.conversationID(c, false)
+	cc, id, ok := s.conversationTarget(c, false)
 	if !ok {
 		return
 	}
@@ -252,14 +259,7 @@ func (s *Server) handBack(ctx context.Context, cc ConversationConsole, c *gin.Co
 		if err != nil {
 			return err
 		}
-		var slots struct {
-			Parked *flows.ParkedFlow `json:"parked"`
-		}
-		_ = json.Unmarshal(conv.Data, &slots)
-		flow := conv.Flow
-		if slots.Parked != nil {
-			flow = slots.Parked.Flow
-		}
+		_, flow := parkedFlow(conv)
 		if !slices.Contains(answerSteps(flow), state) {
 			return domain.Errorf(domain.Invalid, "hand back", "%q is not a step of %s that reads an answer", state, flow)
 		}
@@ -273,11 +273,7 @@ func (s *Server) handBack(ctx context.Context, cc ConversationConsole, c *gin.Co
 // staffForm runs one of the conversation forms and goes back to the page.
 func staffForm(do func(s *Server, ctx context.Context, cc ConversationConsole, c *gin.Context, a actor, id int64) error, done string) func(*Server, *gin.Context, actor) {
 	return func(s *Server, c *gin.Context, a actor) {
-		cc, ok := s.conversations(c, false)
-		if !ok {
-			return
-		}
-		id, ok := s.conversationID(c, false)
+		cc, id, ok := s.conversationTarget(c, false)
 		if !ok {
 			return
 		}
@@ -357,11 +353,7 @@ func apiConversations(s *Server, c *gin.Context, a actor) {
 }
 
 func apiConversation(s *Server, c *gin.Context, a actor) {
-	cc, ok := s.conversations(c, true)
-	if !ok {
-		return
-	}
-	id, ok := s.conversationID(c, true)
+	cc, id, ok := s.conversationTarget(c, true)
 	if !ok {
 		return
 	}
@@ -412,11 +404,7 @@ func apiConversation(s *Server, c *gin.Context, a actor) {
 // into body when there is one.
 func staffAPI(body func() any, do func(s *Server, ctx context.Context, cc ConversationConsole, c *gin.Context, a actor, id int64, body any) (int, any, error)) func(*Server, *gin.Context, actor) {
 	return func(s *Server, c *gin.Context, a actor) {
-		cc, ok := s.conversations(c, true)
-		if !ok {
-			return
-		}
-		id, ok := s.conversationID(c, true)
+		cc, id, ok := s.conversationTarget(c, true)
 		if !ok {
 			return
 		}

@@ -76,7 +76,7 @@ func changeFlow() *Flow {
 			confirmChange:     {Enter: enterConfirmChange, Handle: handleConfirmChange},
 			changing:          {Effect: changeEffect, NeedsBooking: true},
 			changed:           {Enter: func(t *Turn) { t.menu() }, Final: true},
-			changeLinkSent:    {Enter: enterChangeLink, Final: true},
+			changeLinkSent:    {Enter: enterLinkSent, Final: true},
 			notChangeable: {Enter: func(t *Turn) {
 				t.Ask(t.T("change.not_allowed"), t.Choice("intent:human", "menu.human"))
 			}, Final: true},
@@ -419,7 +419,6 @@ func changeEffect(ctx context.Context, t *Turn) (Event, error) {
 			t.Say("pay.unavailable")
 			return "reissue_unavailable", nil
 		}
-		s.Link = o.URL
 		return "link_ready", nil
 	}
 	// The key names the confirmed choice, not the message: confirming again after
@@ -479,17 +478,6 @@ func (e *Engine) reissuePaid(ctx context.Context, t *Turn, ref string, o *OpenOr
 		return
 	}
 	t.reissued(res, *o.Alt, false)
-}
-
-func enterChangeLink(t *Turn) {
-	s := t.sale()
-	for _, o := range t.Slots.Orders {
-		if o.URL == s.Link {
-			t.Say("pay.link", "url", o.URL, "total", t.money(o.Amount), "until", t.FormatTime(o.ExpiresAt, nil))
-			return
-		}
-	}
-	t.Say("pay.unavailable")
 }
 
 func enterConfirmCancel(t *Turn) {

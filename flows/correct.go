@@ -30,8 +30,9 @@ func (e *Engine) correctBooking(ctx context.Context, t *Turn, f *Flow) bool {
 	if len(names) == 0 || (len(names) == 1 && len(locs) == 1 && fold(names[0]) == fold(locs[0]) && locs[0] != oldLoc) {
 		names = []string{oldName}
 	}
-	goal, known, orders, settled := t.Slots.Goal, t.Slots.Known, t.Slots.Orders, t.Slots.Settled
-	*t.Slots = Slots{Goal: goal, Known: known, Orders: orders, Settled: settled}
+	goal := t.Slots.Goal
+	t.resetSlots()
+	t.Slots.Goal = goal
 	t.Booking = nil
 	t.Slots.PendingLocators = mergeCap(locs, nil, 3)
 	t.Slots.PendingSurnames = mergeCap(names, nil, 3)

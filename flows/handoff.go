@@ -137,9 +137,8 @@ func (e *Engine) handBack(ctx context.Context, t *Turn, state string) {
 	if def, ok := f.States[State(state)]; ok && def.Handle != nil && def.Effect == nil {
 		at = State(state)
 	}
-	known, orders, settled := t.Slots.Known, t.Slots.Orders, t.Slots.Settled
+	restored.carry(t.Slots)
 	*t.Slots = restored
-	t.Slots.Known, t.Slots.Orders, t.Slots.Settled = known, orders, settled
 	t.Conv.Flow, t.Conv.State = f.Name, string(at)
 	t.record(f.Name, "", at, "resume:handback")
 	// Drop the menu the handoff flow's final state offered: the traveller goes

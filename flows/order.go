@@ -443,22 +443,5 @@ func payOrder(ctx context.Context, t *Turn) (Event, error) {
 		t.Say("pay.unavailable")
 		return "payment_unavailable", nil
 	}
-	s.Link = o.URL
 	return "link_ready", nil
-}
-
-func enterLinkSent(t *Turn) {
-	s := t.sale()
-	var o *OpenOrder
-	for _, x := range t.Slots.Orders {
-		if x.URL == s.Link {
-			o = x
-		}
-	}
-	if o == nil {
-		t.Say("pay.unavailable")
-		return
-	}
-	t.Say("pay.link", "url", o.URL, "total", t.money(o.Amount),
-		"until", t.FormatTime(o.ExpiresAt, nil))
 }

@@ -72,7 +72,8 @@ func orderReference(t *Turn, kind string) string {
 }
 
 // createLink asks the provider for a hosted page and records the payment. The
-// order is kept in the conversation until the provider reports back.
+// order is kept in the conversation until the provider reports back; the flow's
+// last state names it by its reference (SaleSlots.Link) to show the link.
 func (e *Engine) createLink(ctx context.Context, t *Turn, o *OpenOrder, description string) error {
 	if e.payments == nil || e.ledger == nil {
 		return domain.Errorf(domain.Unavailable, "create payment link", "no payment provider configured")
@@ -98,7 +99,18 @@ func (e *Engine) createLink(ctx context.Context, t *Turn, o *OpenOrder, descript
 		t.Slots.Orders = map[string]*OpenOrder{}
 	}
 	t.Slots.Orders[ref] = o
+	t.sale().Link = ref
 	return nil
+}
+
+// enterLinkSent shows the payment link of the order the flow just created.
+func enterLinkSent(t *Turn) {
+	o := t.Slots.Orders[t.sale().Link]
+	if o == nil {
+		t.Say("pay.unavailable")
+		return
+	}
+	t.Say("pay.link", "url", o.URL, "total", t.money(o.Amount), "until", t.FormatTime(o.ExpiresAt, nil))
 }
 
 // paymentEvent settles an order when the provider reports on its payment: paid

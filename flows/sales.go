@@ -247,12 +247,15 @@ func (e *Engine) flightStatusAnswer(ctx context.Context, t *Turn) {
 		t.Say("status.need_booking")
 		return
 	}
-	b, err := e.bookings.FindBooking(ctx, domain.RecordLocator(loc))
-	if err != nil {
-		t.Say("error.unavailable")
-		return
+	if t.Booking == nil || string(t.Booking.Locator) != loc {
+		b, err := e.bookings.FindBooking(ctx, domain.RecordLocator(loc))
+		if err != nil {
+			t.Say("error.unavailable")
+			return
+		}
+		t.Booking = &b
 	}
-	for _, s := range b.Segments {
+	for _, s := range t.Booking.Segments {
 		if s.Status != domain.SegmentConfirmed && s.Status != domain.SegmentUnable {
 			continue
 		}

@@ -126,8 +126,15 @@ type Turn struct {
 
 // resetSlots clears what a flow collected, keeping what outlives flows.
 func (t *Turn) resetSlots() {
-	known, orders, settled, parked := t.Slots.Known, t.Slots.Orders, t.Slots.Settled, t.Slots.Parked
-	*t.Slots = Slots{Known: known, Orders: orders, Settled: settled, Parked: parked}
+	fresh := Slots{}
+	fresh.carry(t.Slots)
+	fresh.Parked = t.Slots.Parked
+	*t.Slots = fresh
+}
+
+// carry takes over what outlives flows: the proved booking and the payments.
+func (s *Slots) carry(from *Slots) {
+	s.Known, s.Orders, s.Settled = from.Known, from.Orders, from.Settled
 }
 
 // T renders a message of the pinned content in the conversation's language.
