@@ -33,8 +33,24 @@ type Conversation struct {
 	// LastInboundAt is when the traveller last wrote: it opens the channel's
 	// customer-service window.
 	LastInboundAt time.Time
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	// IdleSince is set when the flow started waiting on the traveller without
+	// their writing: a person handed the conversation back to the bot. Zero
+	// otherwise. Reminders and expiry count from IdleClock.
+	IdleSince time.Time
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// IdleClock is when the conversation's flow began waiting on the traveller: the
+// later of their last message and a hand-back to the bot.
+func (c Conversation) IdleClock() time.Time {
+	if c.IdleSince.After(c.LastInboundAt) {
+		return c.IdleSince
+	}
+	if c.LastInboundAt.IsZero() {
+		return c.UpdatedAt
+	}
+	return c.LastInboundAt
 }
 
 // Inbound is one message a traveller sent, stored before it is acknowledged.

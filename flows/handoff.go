@@ -138,8 +138,12 @@ func (e *Engine) handBack(ctx context.Context, t *Turn, state string) {
 		at = State(state)
 	}
 	restored.carry(t.Slots)
+	restored.Reminded = false
 	*t.Slots = restored
 	t.Conv.Flow, t.Conv.State = f.Name, string(at)
+	// The resumed flow waits on the traveller from now: its reminder and expiry
+	// count from the hand-back, not from their last message before the handoff.
+	t.Conv.IdleSince = t.Now
 	t.record(f.Name, "", at, "resume:handback")
 	// Drop the menu the handoff flow's final state offered: the traveller goes
 	// back to their question instead.

@@ -44,57 +44,77 @@ func (t Timeouts) validate() []string {
 
 // IdleStore finds idle conversations and addresses system messages to them.
 type IdleStore interface {
-	IdleFlows(ctx context.Context, before time.Time, limit int) ([]domain.IdleFlow, error)
+	// IdleFlows pages, by conversation id after afterID, through conversations
+	// in a flow that have waited on the traveller since before the given time.
+	IdleFlows(ctx context.Context, before time.Time, afterID int64, limit int) ([]domain.IdleFlow, error)
 	AcceptSystem(ctx context.Context, in domain.Inbound) (duplicate bool, err error)
 }
 
+// sweepPage is how many idle conversations a sweep reads at a time.
+const sweepPage = 500
+
 // SweepIdle queues a reminder or an expiry for every conversation idle in a flow
-// for longer than the content's timeouts. It is safe to run on several instances
-// at once: a second sweep of the same idle period adds nothing.
+// for longer than the timeouts of the content version it is pinned to. It is
+// safe to run on several instances at once: a second sweep of the same idle
+// period adds nothing.
 func (e *Engine) SweepIdle(ctx context.Context, st IdleStore) (reminders, expiries int, err error) {
-	c, err := e.contentFor(ctx, 0)
-	if err != nil {
-		return 0, 0, err
-	}
-	to := c.Rules.timeouts()
 	now := e.now()
-	idle, err := st.IdleFlows(ctx, now.Add(-time.Duration(to.ReminderMinutes)*time.Minute), 1000)
-	if err != nil {
-		return 0, 0, err
-	}
-	for _, f := range idle {
-		kind := "remind"
-		if now.Sub(f.LastInboundAt) >= time.Duration(to.ExpireMinutes)*time.Minute {
-			kind = "expire"
-		}
-		dup, err := st.AcceptSystem(ctx, domain.Inbound{ConversationID: f.ConversationID, Channel: f.Channel,
-			ChannelMessageID: fmt.Sprintf("timer:%d:%d:%s", f.ConversationID, f.LastInboundAt.Unix(), kind),
-			Payload:          timerPayload + kind, ReceivedAt: now})
+	// Read every conversation that could be due under any version's timeouts
+	// (the shortest reminder allowed is a minute), then apply its own.
+	before := now.Add(-time.Minute)
+	var after int64
+	for {
+		idle, err := st.IdleFlows(ctx, before, after, sweepPage)
 		if err != nil {
 			return reminders, expiries, err
 		}
-		if dup {
-			continue
+		for _, f := range idle {
+			after = f.ConversationID
+			c, err := e.contentFor(ctx, f.ContentVersion)
+			if err != nil {
+				return reminders, expiries, err
+			}
+			to := c.Rules.timeouts()
+			kind := ""
+			switch waited := now.Sub(f.Since); {
+			case waited >= time.Duration(to.ExpireMinutes)*time.Minute:
+				kind = "expire"
+			case waited >= time.Duration(to.ReminderMinutes)*time.Minute:
+				kind = "remind"
+			default:
+				continue
+			}
+			dup, err := st.AcceptSystem(ctx, domain.Inbound{ConversationID: f.ConversationID, Channel: f.Channel,
+				ChannelMessageID: fmt.Sprintf("timer:%d:%d:%s", f.ConversationID, f.Since.Unix(), kind),
+				Payload:          timerPayload + kind, ReceivedAt: now})
+			if err != nil {
+				return reminders, expiries, err
+			}
+			if dup {
+				continue
+			}
+			if kind == "remind" {
+				reminders++
+			} else {
+				expiries++
+			}
 		}
-		if kind == "remind" {
-			reminders++
-		} else {
-			expiries++
+		if len(idle) < sweepPage {
+			return reminders, expiries, nil
 		}
 	}
-	return reminders, expiries, nil
 }
 
 // timer handles a reminder or an expiry; it reports whether the message was one.
-// The traveller may have written after the sweep: then it is not idle any more and
-// the timer does nothing.
+// The traveller may have written (or a person handed the conversation back) after
+// the sweep: then it is not idle long enough any more and the timer does nothing.
 func (e *Engine) timer(ctx context.Context, t *Turn) bool {
 	if !strings.HasPrefix(t.In.Payload, timerPayload) {
 		return false
 	}
 	kind := strings.TrimPrefix(t.In.Payload, timerPayload)
 	to := t.Content.Rules.timeouts()
-	idle := t.Now.Sub(t.Conv.LastInboundAt)
+	idle := t.Now.Sub(t.Conv.IdleClock())
 	if t.Conv.Flow == "" || t.Conv.Flow == "handoff" {
 		return true
 	}

@@ -25,6 +25,7 @@ type conversationRow struct {
 	AltUserID      string
 	ProfileName    string // sealed
 	LastInboundAt  *time.Time
+	IdleSince      *time.Time
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 	// UserID and AltUserID hold blind indexes of the identifiers (clear in rows
@@ -180,6 +181,9 @@ func (s *Store) toDomainConversation(r conversationRow) (domain.Conversation, er
 	}
 	if r.LastInboundAt != nil {
 		c.LastInboundAt = r.LastInboundAt.UTC()
+	}
+	if r.IdleSince != nil {
+		c.IdleSince = r.IdleSince.UTC()
 	}
 	c.AltUserID = alt
 	if data != "" {

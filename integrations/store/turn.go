@@ -36,13 +36,17 @@ func (s *Store) CommitTurn(ctx context.Context, t domain.Turn) error {
 		at = s.now()
 	}
 	row := s.fromDomainConversation(c)
+	var idleSince any // NULL keeps the stored value
+	if !c.IdleSince.IsZero() {
+		idleSince = c.IdleSince.UTC()
+	}
 	err := s.inTx(ctx, func(tx *gorm.DB, sqlTx *sql.Tx) error {
 		res := tx.Exec(`UPDATE conversations
 			SET lang = ?, lang_explicit = ?, flow = ?, state = ?, data = ?, content_version = ?,
-			    version = version + 1, updated_at = ?
+			    idle_since = COALESCE(?, idle_since), version = version + 1, updated_at = ?
 			WHERE id = ? AND version = ?`,
 			row.Lang, row.LangExplicit, row.Flow, row.State, row.Data, row.ContentVersion,
-			at, c.ID, c.Version)
+			idleSince, at, c.ID, c.Version)
 		if res.Error != nil {
 			return fmt.Errorf("save conversation %d: %w", c.ID, res.Error)
 		}
