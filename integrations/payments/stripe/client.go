@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -83,18 +84,16 @@ const (
 
 // expiresAt is the expires_at to send for a link that should end at want, or 0 to
 // let Stripe end it after 24 hours. An expiry beyond Stripe's maximum is left to
-// that default and one closer than its minimum is raised to it, with a minute's
-// margin for the request's travel, rounded up to the minute: a request retried
-// with the same idempotency key within that minute sends the same parameters, as
-// Stripe requires.
-func expiresAt(want, now time.Time) int64 {
+// that default and one closer than its minimum is raised to it (raised), with a
+// minute's margin for the request's travel, rounded up to the minute.
+func expiresAt(want, now time.Time) (at int64, raised bool) {
 	if want.IsZero() || want.After(now.Add(maxExpiry-time.Minute)) {
-		return 0
+		return 0, false
 	}
 	if floor := now.Add(minExpiry + time.Minute); want.Before(floor) {
-		want = floor.Truncate(time.Minute).Add(time.Minute)
+		return floor.Truncate(time.Minute).Add(time.Minute).Unix(), true
 	}
-	return want.Unix()
+	return want.Unix(), false
 }
 
 // locales maps Skybridge's languages to Stripe Checkout's locales; the others get
@@ -143,10 +142,19 @@ func (c *Client) CreateLink(ctx context.Context, req domain.PaymentRequest) (dom
 		p.SuccessURL = stripe.String(ret)
 		p.CancelURL = stripe.String(ret)
 	}
-	if at := expiresAt(req.ExpiresAt, c.cfg.Now()); at != 0 {
+	key := req.IdempotencyKey
+	if at, raised := expiresAt(req.ExpiresAt, c.cfg.Now()); at != 0 {
 		p.ExpiresAt = stripe.Int64(at)
+		if raised {
+			// A raised expiry depends on the time of the request, and Stripe
+			// refuses a key sent again with other parameters: the key names the
+			// expiry too. A retry within the minute gets the same session; a later
+			// one a new session, while the first, whose link nobody was shown,
+			// expires unused.
+			key += ":exp" + strconv.FormatInt(at, 10)
+		}
 	}
-	p.SetIdempotencyKey(req.IdempotencyKey)
+	p.SetIdempotencyKey(key)
 	cs, err := c.sc.V1CheckoutSessions.Create(ctx, p)
 	if err != nil {
 		return domain.PaymentLink{}, wrap(op, req.Reference, err)

@@ -180,3 +180,56 @@ func TestWrongSecretKeyIsNotAPaymentError(t *testing.T) {
 		t.Fatalf("%d requests accepted with a wrong key", n)
 	}
 }
+
+// A link whose offer ends sooner than Stripe's 30-minute minimum has its expiry
+// raised from the time of the request: a turn retried a few minutes later must
+// still get a link, not Stripe's idempotency error for a key sent again with
+// another expires_at.
+func TestCreateLinkRetriedLaterWithARaisedExpiry(t *testing.T) {
+	t.Parallel()
+	now := time.Now()
+	clock := now
+	fake, err := stripefake.Start(stripefake.Config{Now: func() time.Time { return clock }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { fake.Close() })
+	c := stripepay.New(stripepay.Config{SecretKey: fake.SecretKey(), WebhookSecret: fake.WebhookSecret(), URL: fake.URL(),
+		Now: func() time.Time { return clock }})
+	req := domain.PaymentRequest{IdempotencyKey: "link:order-9-1", Reference: "order-9-1",
+		Amount: domain.NewMoney(3500, "EUR"), ExpiresAt: now.Add(10 * time.Minute)}
+	first, err := c.CreateLink(t.Context(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := c.CreateLink(t.Context(), req)
+	if err != nil || again.ProviderRef != first.ProviderRef {
+		t.Fatalf("retried at once: %+v, %v; want the same session %s", again, err, first.ProviderRef)
+	}
+	clock = now.Add(3 * time.Minute)
+	later, err := c.CreateLink(t.Context(), req)
+	if err != nil {
+		t.Fatalf("retried 3 minutes later: %v", err)
+	}
+	if later.ExpiresAt.Sub(clock) < 30*time.Minute {
+		t.Fatalf("retried link expires %v after the request, under Stripe's minimum", later.ExpiresAt.Sub(clock))
+	}
+	// An expiry that needs no raising keeps the caller's key: one session however
+	// late the retry.
+	req2 := req
+	req2.IdempotencyKey, req2.Reference, req2.ExpiresAt = "link:order-9-2", "order-9-2", now.Add(3*time.Hour)
+	a, err := c.CreateLink(t.Context(), req2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock = now.Add(20 * time.Minute)
+	b, err := c.CreateLink(t.Context(), req2)
+	if err != nil || b.ProviderRef != a.ProviderRef {
+		t.Fatalf("an unraised expiry retried later: %+v, %v; want session %s", b, err, a.ProviderRef)
+	}
+	for _, r := range fake.Requests() {
+		if r.IdempotencyKey != "link:order-9-1" && !strings.HasPrefix(r.IdempotencyKey, "link:order-9-1:exp") && r.IdempotencyKey != "link:order-9-2" {
+			t.Fatalf("unexpected idempotency key %q", r.IdempotencyKey)
+		}
+	}
+}
