@@ -27,22 +27,35 @@ import (
 // and its end marks it handed off, and a completed run that was not handed off
 // is contained. The handoff flow's own runs are not reported.
 
-// runRow is one run of a flow with its end, as the query finds it.
-type runRow struct {
+// run is one run of a flow with its end, as readRuns finds it.
+type run struct {
 	ID             int64
-	ConversationID int64
 	Flow           string
 	ContentVersion int
 	Lang           string
 	Channel        string
 	At             time.Time
-	EndID          *int64
-	EndFrom        *string
-	EndTo          *string
-	EndEvent       *string
-	EndAt          *string // through a scalar subquery: text on SQLite
-	LastState      *string
+	Ended          bool
+	EndFrom        string
+	EndTo          string
+	EndEvent       string
+	EndAt          time.Time
+	LastState      string
 	Handoffs       int
+}
+
+// logRow is one transition as readRuns reads it, with its conversation's channel.
+type logRow struct {
+	ID             int64
+	ConversationID int64
+	Flow           string
+	FromState      string
+	ToState        string
+	Event          string
+	ContentVersion int
+	Lang           string
+	At             time.Time
+	Channel        string
 }
 
 // Results computes the dashboard over runs started in [q.From, q.To), and over
@@ -52,47 +65,8 @@ func (s *Store) Results(ctx context.Context, q domain.ResultsQuery) (domain.Resu
 	if !q.To.After(q.From) {
 		return domain.Results{}, domain.Errorf(domain.Invalid, op, "the period ends before it starts")
 	}
-	var finals []string
-	for f, states := range q.Finals {
-		for _, st := range states {
-			finals = append(finals, f+"/"+st)
-		}
-	}
-	if len(finals) == 0 {
-		finals = []string{"-"}
-	}
-	where := []string{"s.event = 'start'", "s.flow <> 'handoff'", "s.at >= ?", "s.at < ?"}
-	args := []any{finals, q.From.UTC(), q.To.UTC()}
-	if q.Flow != "" {
-		where, args = append(where, "s.flow = ?"), append(args, q.Flow)
-	}
-	if q.ContentVersion > 0 {
-		where, args = append(where, "s.content_version = ?"), append(args, q.ContentVersion)
-	}
-	if q.Lang != "" {
-		where, args = append(where, "s.lang = ?"), append(args, string(q.Lang))
-	}
-	if q.Channel != "" {
-		where, args = append(where, "c.channel = ?"), append(args, string(q.Channel))
-	}
-	// endOf finds the id of the transition that ends run s.
-	const endOf = `(SELECT MIN(x.id) FROM transitions x WHERE x.conversation_id = s.conversation_id AND x.id > s.id
-		AND x.flow = s.flow AND (x.event = 'start' OR x.event LIKE 'abandon:%' OR (x.flow || '/' || x.to_state) IN ?))`
-	query := `SELECT s.id, s.conversation_id, s.flow, s.content_version, s.lang, c.channel, s.at,
-			e.id AS end_id, e.from_state AS end_from, e.to_state AS end_to, e.event AS end_event,
-			(SELECT e2.at FROM transitions e2 WHERE e2.id = e.id) AS end_at,
-			(SELECT l.to_state FROM transitions l WHERE l.id = (SELECT MAX(y.id) FROM transitions y
-				WHERE y.conversation_id = s.conversation_id AND y.flow = s.flow AND y.id >= s.id
-				AND (e.id IS NULL OR y.id < e.id) AND y.to_state <> '')) AS last_state,
-			(SELECT COUNT(*) FROM transitions h WHERE h.conversation_id = s.conversation_id AND h.flow = 'handoff'
-				AND h.event = 'start' AND h.id > s.id AND (e.id IS NULL OR h.id < e.id)) AS handoffs
-		FROM transitions s
-		JOIN conversations c ON c.id = s.conversation_id
-		LEFT JOIN transitions e ON e.id = ` + endOf + `
-		WHERE ` + strings.Join(where, " AND ") + `
-		ORDER BY s.id`
-	var runs []runRow
-	if err := s.db.WithContext(ctx).Raw(query, args...).Scan(&runs).Error; err != nil {
+	runs, err := s.readRuns(ctx, q)
+	if err != nil {
 		return domain.Results{}, fmt.Errorf("%s: %w", op, err)
 	}
 	res := domain.Results{GoalMedian: map[string]time.Duration{}, GoalRuns: map[string]int{}}
@@ -115,26 +89,24 @@ func (s *Store) Results(ctx context.Context, q domain.ResultsQuery) (domain.Resu
 			fr.HandedOff++
 		}
 		switch {
-		case r.EndID == nil:
+		case !r.Ended:
 			fr.Open++
-		case deref(r.EndEvent) == "start":
+		case r.EndEvent == "start":
 			fr.Abandoned++
-			addDrop(drops, k, deref(r.LastState), "restarted")
-		case strings.HasPrefix(deref(r.EndEvent), "abandon:"):
+			addDrop(drops, k, r.LastState, "restarted")
+		case strings.HasPrefix(r.EndEvent, "abandon:"):
 			fr.Abandoned++
-			addDrop(drops, k, deref(r.EndFrom), strings.TrimPrefix(deref(r.EndEvent), "abandon:"))
+			addDrop(drops, k, r.EndFrom, strings.TrimPrefix(r.EndEvent, "abandon:"))
 		default:
 			fr.Completed++
 			if !handed {
 				fr.Contained++
 			}
-			if goal, ok := q.Goals[r.Flow]; ok && goal == deref(r.EndTo) {
+			if goal, ok := q.Goals[r.Flow]; ok && goal == r.EndTo {
 				fr.Succeeded++
-				if end, ok := parseDBTime(deref(r.EndAt)); ok {
-					d := max(end.Sub(r.At), 0)
-					goalTimes[k] = append(goalTimes[k], d)
-					flowTimes[r.Flow] = append(flowTimes[r.Flow], d)
-				}
+				d := max(r.EndAt.Sub(r.At), 0)
+				goalTimes[k] = append(goalTimes[k], d)
+				flowTimes[r.Flow] = append(flowTimes[r.Flow], d)
 			}
 		}
 	}
@@ -177,6 +149,87 @@ func (s *Store) Results(ctx context.Context, q domain.ResultsQuery) (domain.Resu
 	return res, nil
 }
 
+// readRuns finds the runs started in the period and how each ended, in one
+// pass over the transition log of the conversations concerned, in id order
+// (the order in which turns committed them). From the first run's start on,
+// each conversation's transitions are read once: the correlated look-ups a
+// per-run query needs grew to seconds at 100,000 runs a month.
+func (s *Store) readRuns(ctx context.Context, q domain.ResultsQuery) ([]run, error) {
+	finals := map[string]bool{}
+	for f, states := range q.Finals {
+		for _, st := range states {
+			finals[f+"/"+st] = true
+		}
+	}
+	where := []string{"event = 'start'", "flow <> 'handoff'", "at >= ?", "at < ?"}
+	args := []any{q.From.UTC(), q.To.UTC()}
+	if q.Flow != "" {
+		where, args = append(where, "flow = ?"), append(args, q.Flow)
+	}
+	starts := `SELECT conversation_id, id FROM transitions WHERE ` + strings.Join(where, " AND ")
+	var first *int64
+	if err := s.db.WithContext(ctx).Raw(`SELECT MIN(id) FROM (`+starts+`) f`, args...).Scan(&first).Error; err != nil {
+		return nil, fmt.Errorf("first run: %w", err)
+	}
+	if first == nil {
+		return nil, nil
+	}
+	rows, err := s.db.WithContext(ctx).Raw(`SELECT t.id, t.conversation_id, t.flow, t.from_state, t.to_state, t.event,
+			t.content_version, t.lang, t.at, c.channel
+		FROM transitions t JOIN conversations c ON c.id = t.conversation_id
+		WHERE t.id >= ? AND t.conversation_id IN (SELECT conversation_id FROM (`+starts+`) f)
+		ORDER BY t.conversation_id, t.id`, append([]any{*first}, args...)...).Rows()
+	if err != nil {
+		return nil, fmt.Errorf("read transitions: %w", err)
+	}
+	defer rows.Close()
+	var (
+		out  []run
+		conv int64 = -1
+		open       = map[string]int{} // flow → index in out of its run still open
+	)
+	qualifies := func(x logRow) bool {
+		return x.Event == "start" && x.Flow != "handoff" && !x.At.Before(q.From) && x.At.Before(q.To) &&
+			(q.Flow == "" || x.Flow == q.Flow) && (q.ContentVersion == 0 || x.ContentVersion == q.ContentVersion) &&
+			(q.Lang == "" || x.Lang == string(q.Lang)) && (q.Channel == "" || x.Channel == string(q.Channel))
+	}
+	for rows.Next() {
+		var x logRow
+		if err := rows.Scan(&x.ID, &x.ConversationID, &x.Flow, &x.FromState, &x.ToState, &x.Event,
+			&x.ContentVersion, &x.Lang, &x.At, &x.Channel); err != nil {
+			return nil, fmt.Errorf("read transition: %w", err)
+		}
+		if x.ConversationID != conv {
+			conv = x.ConversationID
+			clear(open)
+		}
+		if x.Flow == "handoff" && x.Event == "start" {
+			for _, i := range open {
+				out[i].Handoffs++
+			}
+		}
+		if i, ok := open[x.Flow]; ok {
+			r := &out[i]
+			switch {
+			case x.Event == "start", strings.HasPrefix(x.Event, "abandon:"), finals[x.Flow+"/"+x.ToState]:
+				r.Ended, r.EndFrom, r.EndTo, r.EndEvent, r.EndAt = true, x.FromState, x.ToState, x.Event, x.At.UTC()
+				delete(open, x.Flow)
+			case x.ToState != "":
+				r.LastState = x.ToState
+			}
+		}
+		if qualifies(x) {
+			open[x.Flow] = len(out)
+			out = append(out, run{ID: x.ID, Flow: x.Flow, ContentVersion: x.ContentVersion, Lang: x.Lang,
+				Channel: x.Channel, At: x.At.UTC(), LastState: x.ToState})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read transitions: %w", err)
+	}
+	return out, nil
+}
+
 // runKey groups runs (and pushes: flow is their kind) for the dashboard.
 type runKey struct {
 	flow    string
@@ -190,13 +243,6 @@ func addDrop(drops map[runKey]map[[2]string]int, k runKey, state, reason string)
 		drops[k] = map[[2]string]int{}
 	}
 	drops[k][[2]string{state, reason}]++
-}
-
-func deref(p *string) string {
-	if p == nil {
-		return ""
-	}
-	return *p
 }
 
 // median of durations (the mean of the two middle ones for an even count).
