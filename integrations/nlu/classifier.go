@@ -5,8 +5,11 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/skybridge/skybridge/domain"
 )
@@ -14,12 +17,15 @@ import (
 //go:embed data
 var dataFS embed.FS
 
-// Similarity floors, measured on testdata/eval.tsv. Below them the message
-// resembles no training example: it is IntentNone, not a request to clarify,
-// and the flow reads its entities instead.
+// Similarity floors, chosen by cross-validation on the training examples
+// among 0, 0.10, 0.15, 0.20 and 0.25 (lower floors answer more requests,
+// higher ones keep more small talk out of the intents; 0 halves the
+// recall of none). Below them the message resembles no training example:
+// it is IntentNone, not a request to clarify, and the flow reads its
+// entities instead.
 const (
-	minSimilarity        = 0.20 // best cosine similarity to a training example
-	minSimilarityUnknown = 0.28 // the same, when no word of the message is known
+	minSimilarity        = 0.10 // best cosine similarity to a training example
+	minSimilarityUnknown = 0.15 // the same, when no word of the message is known
 )
 
 var knownIntents = map[string]domain.Intent{
@@ -54,7 +60,9 @@ type Classifier struct {
 	langs      []domain.Lang
 	intents    *intentModel
 	lang       *langModel
-	vocab      map[string]bool // folded words of the enabled languages
+	vocab      map[string]bool          // folded words of the enabled languages
+	words      map[domain.Lang][]string // data/words.tsv
+	linear     *linearModel
 	countries  *countryIndex
 	places     *placeIndex
 	now        func() time.Time
@@ -77,10 +85,9 @@ func New(langs []domain.Lang, opts ...Option) (*Classifier, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new classifier: %w", err)
 	}
-	c := &Classifier{vocab: map[string]bool{}, countries: newCountryIndex(), places: places, now: o.now, thresholds: o.thresholds}
+	c := &Classifier{countries: newCountryIndex(), places: places, now: o.now, thresholds: o.thresholds}
 	seen := map[domain.Lang]bool{}
 	var data []labelled
-	langWords := map[domain.Lang][]string{}
 	for _, l := range langs {
 		if seen[l] {
 			continue
@@ -93,12 +100,6 @@ func New(langs []domain.Lang, opts ...Option) (*Classifier, error) {
 		if err != nil {
 			return nil, fmt.Errorf("new classifier: %w", err)
 		}
-		for _, e := range examples {
-			langWords[l] = append(langWords[l], e.words...)
-			for _, w := range e.words {
-				c.vocab[w] = true
-			}
-		}
 		data = append(data, examples...)
 		c.langs = append(c.langs, l)
 	}
@@ -106,8 +107,31 @@ func New(langs []domain.Lang, opts ...Option) (*Classifier, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new classifier: %w", err)
 	}
+	c.words = words
+	langWords := c.learnVocabulary(data)
+	// The linear model trains while the other models load: on two cores
+	// start-up then costs about what the slowest of them does.
+	linear := make(chan *linearModel, 1)
+	go func() { linear <- trainLinear(data, defaultLinear) }()
+	c.intents = trainIntents(data)
+	c.lang = newLangModel(c.langs, langWords)
+	c.linear = <-linear
+	return c, nil
+}
+
+// learnVocabulary sets the vocabulary from the training examples and the
+// common words, and returns the words of each language for detection.
+func (c *Classifier) learnVocabulary(data []labelled) map[domain.Lang][]string {
+	c.vocab = map[string]bool{}
+	langWords := map[domain.Lang][]string{}
+	for _, e := range data {
+		langWords[e.lang] = append(langWords[e.lang], e.words...)
+		for _, w := range e.words {
+			c.vocab[w] = true
+		}
+	}
 	for _, l := range c.langs {
-		for _, w := range words[l] {
+		for _, w := range c.words[l] {
 			c.vocab[w] = true
 			langWords[l] = append(langWords[l], w)
 		}
@@ -123,9 +147,19 @@ func New(langs []domain.Lang, opts ...Option) (*Classifier, error) {
 	for w := range languageNames {
 		c.vocab[w] = true
 	}
-	c.intents = trainIntents(data)
-	c.lang = newLangModel(c.langs, langWords)
-	return c, nil
+	return langWords
+}
+
+// retrained returns a copy of the classifier whose intent models,
+// vocabulary and language counts are trained on data alone; the lingua
+// models, places and thresholds are shared.
+func (c *Classifier) retrained(data []labelled) *Classifier {
+	r := *c
+	langWords := r.learnVocabulary(data)
+	r.intents = trainIntents(data)
+	r.linear = trainLinear(data, c.linear.cfg)
+	r.lang = c.lang.withWords(langWords)
+	return &r
 }
 
 // Thresholds returns the confidences intents need, as built.
@@ -161,7 +195,7 @@ func readExamples(l domain.Lang) ([]labelled, error) {
 		if len(words) == 0 {
 			continue // data-only examples teach nothing; such messages are none by construction
 		}
-		out = append(out, labelled{intent: intent, lang: l, words: words})
+		out = append(out, labelled{intent: intent, lang: l, words: words, text: strings.TrimSpace(text)})
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("read %s: %w", name, err)
@@ -230,7 +264,10 @@ func (c *Classifier) understand(text string, hint domain.Lang) (u domain.Underst
 	}
 	words := intentWords(toks, x.data)
 	u.Lang, u.LangConfidence = c.lang.detect(words, hint)
-	d := c.intent(words)
+	d := decision{confidence: 1} // a name alone is data, like a booking reference
+	if !c.onlyNames(toks, x) {
+		d = c.intent(words)
+	}
 	u.Intent, u.Confidence, u.Unsure, u.Alternatives = d.intent, d.confidence, d.unsure, d.alternatives
 	if _, ok := u.First(domain.EntityLanguage); ok {
 		if u.Intent == domain.IntentChangeLanguage || onlySwitchWords(words) {
@@ -239,6 +276,50 @@ func (c *Classifier) understand(text string, hint domain.Lang) (u domain.Underst
 		}
 	}
 	return u
+}
+
+// exactSimilarity: a message this similar to a training example is that
+// example, up to rounding.
+const exactSimilarity = 0.999
+
+// exactExample returns the intent of the training example the message
+// repeats, if examples of one intent only are that close.
+func exactExample(scores []intentScore) (domain.Intent, float64, bool) {
+	var in domain.Intent
+	var sim float64
+	found := 0
+	for _, s := range scores {
+		if s.top >= exactSimilarity {
+			in, sim = s.intent, s.top
+			found++
+		}
+	}
+	return in, min(sim, 1), found == 1
+}
+
+// onlyNames reports whether every word of the message is part of a
+// surname found in it, one of which is written with a capital and is no
+// word of the vocabulary ("van der Berg", not "Merci Beaucoup").
+func (c *Classifier) onlyNames(toks []token, x extraction) bool {
+	names := false
+	for i, t := range toks {
+		if x.data[i] {
+			continue
+		}
+		in := false
+		for _, e := range x.entities {
+			if e.Type == domain.EntitySurname && t.start >= e.start && t.end <= e.end {
+				in = true
+				break
+			}
+		}
+		if !in {
+			return false
+		}
+		r, _ := utf8.DecodeRuneInString(t.text)
+		names = names || unicode.IsUpper(r) && !c.vocab[t.folded]
+	}
+	return names
 }
 
 // decision is what the classifier decided about the intent of a message.
@@ -253,57 +334,93 @@ type decision struct {
 // shows three reply buttons).
 const maxAlternatives = 3
 
-// intent decides the intent of the words and its confidence.
+// fallbackShare: when the most likely intent is transactional but below
+// its threshold, the most likely other intent is answered if it is at
+// least this share as likely (cross-validated accuracy is higher with it).
+const fallbackShare = 0.5
+
+// Alternatives offered in a clarifying question: intents at least this
+// probable, and at least this share of the best one's probability.
+const (
+	minAlternative      = 0.05
+	minAlternativeShare = 0.2
+)
+
+// intent decides the intent of the words and its confidence: the
+// probability the linear model gives the most likely intent. The
+// similarity model says whether the message resembles any training example
+// at all; when it does not, the message is none.
 func (c *Classifier) intent(words []string) decision {
 	scores := c.intents.classify(words)
 	if len(scores) == 0 || onlyFiller(words) {
 		return decision{confidence: 1}
 	}
-	best := scores[0]
+	probs, _ := c.linear.probabilities(words)
+	ranked := make([]int, len(probs))
+	for k := range ranked {
+		ranked[k] = k
+	}
+	sort.SliceStable(ranked, func(i, j int) bool { return probs[ranked[i]] > probs[ranked[j]] })
+	best := c.linear.intents[ranked[0]]
+	conf := probs[ranked[0]]
+	// A message that is a training example word for word takes its label
+	// ("cancel" is taught as a no, though "cancel" leads most booking
+	// cancellations), unless examples of several intents read the same.
+	if in, sim, ok := exactExample(scores); ok && (in == domain.IntentNone || sim >= c.thresholds.For(in)) {
+		if in == domain.IntentNone {
+			return decision{confidence: sim}
+		}
+		return decision{intent: in, confidence: sim}
+	}
 	// "no thanks", "nee dankjewel", "não obrigado": a leading no decides.
-	if (best.intent == domain.IntentThanks || best.intent == domain.IntentYes) && negations[words[0]] {
-		return decision{intent: domain.IntentNo, confidence: calibrate(best.nearest, 0)}
+	if (best == domain.IntentThanks || best == domain.IntentYes) && negations[words[0]] {
+		return decision{intent: domain.IntentNo, confidence: conf}
 	}
-	// Confidence and floors read the nearest-example similarity, whose scale
-	// does not depend on how many examples an intent has.
-	var second float64
-	for _, s := range scores[1:] {
-		second = max(second, s.nearest)
+	var nearest float64
+	for _, s := range scores {
+		nearest = max(nearest, s.nearest)
 	}
-	conf := calibrate(best.nearest, second)
 	floor := minSimilarity
-	if best.known == 0 {
+	if scores[0].known == 0 {
 		floor = minSimilarityUnknown
 	}
-	if best.nearest < floor || best.intent == domain.IntentNone {
-		return decision{confidence: 1 - conf}
+	if nearest < floor {
+		return decision{confidence: max(1-conf, c.linear.probability(probs, domain.IntentNone))}
 	}
-	if conf >= c.thresholds.For(best.intent) {
-		return decision{intent: best.intent, confidence: conf}
+	if best == domain.IntentNone {
+		return decision{confidence: conf}
 	}
-	// It looks like a request, but not clearly enough: offer the intents
-	// that scored close to the best.
-	d := decision{confidence: conf, unsure: true}
-	for _, s := range scores {
-		if len(d.alternatives) == maxAlternatives || s.score < 0.75*best.score {
+	if conf >= c.thresholds.For(best) {
+		return decision{intent: best, confidence: conf}
+	}
+	// A transactional guess too weak to act on does not hide a likely
+	// answer that costs nothing when wrong ("my flight tomorrow, can I
+	// bring my bike?": a question, maybe a change).
+	if best.Transactional() {
+		for _, k := range ranked[1:] {
+			in := c.linear.intents[k]
+			if in == domain.IntentNone || in.Transactional() {
+				continue
+			}
+			if probs[k] >= fallbackShare*conf && probs[k] >= c.thresholds.For(in) {
+				return decision{intent: in, confidence: probs[k]}
+			}
 			break
 		}
-		if s.intent != domain.IntentNone {
-			d.alternatives = append(d.alternatives, s.intent)
+	}
+	// It looks like a request, but not clearly enough: offer the intents
+	// that are likely enough.
+	d := decision{confidence: conf, unsure: true}
+	for _, k := range ranked {
+		p := probs[k]
+		if len(d.alternatives) == maxAlternatives || p < minAlternative || p < minAlternativeShare*conf {
+			break
+		}
+		if in := c.linear.intents[k]; in != domain.IntentNone {
+			d.alternatives = append(d.alternatives, in)
 		}
 	}
 	return d
-}
-
-// calibrate turns the best similarity and the runner-up into a confidence:
-// a close second halves it.
-func calibrate(best, second float64) float64 {
-	if best <= 0 {
-		return 0
-	}
-	margin := (best - second) / best
-	conf := best * (0.5 + 0.5*margin)
-	return min(1, max(0, conf))
 }
 
 // truncate cuts s to at most n bytes. A rune cut in half becomes a

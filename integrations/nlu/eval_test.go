@@ -22,16 +22,23 @@ func readEval(t *testing.T) []Case {
 	return cases
 }
 
-// Evaluation goals of the issue, and the floors below which the test fails
-// (the goals not yet met are reported, not hidden: see the README).
+// Evaluation goals of the issue, and the floors below which the test fails:
+// a goal that is met is its own floor; the intent accuracy goal is not met
+// yet (see the README) and its floor is the figure measured, so that a
+// regression fails.
 const (
 	goalIntent        = 92.0
 	goalTransactional = 99.0
 	goalLanguage      = 98.0
-	floorIntent       = 72.0
-	floorTransaction  = 98.5
-	floorLanguage     = 97.5
+	floorIntent       = 89.0
+	floorTransaction  = goalTransactional
+	floorLanguage     = goalLanguage
 	minPerGroup       = 40
+	// Five-fold cross-validation on the training examples (TestCrossValidation):
+	// its held-out examples include deliberately ambiguous ones ("cancel"
+	// meaning no), so its precision is lower than on the evaluation set.
+	floorCVIntent        = 74.0
+	floorCVTransactional = 98.0
 )
 
 // TestEvaluation measures the classifier, built for every trained language,

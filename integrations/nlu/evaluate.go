@@ -114,6 +114,15 @@ type Report struct {
 	Unsure, Offered int
 	Median, P99     time.Duration
 	Misses          []Miss
+	// Confusion counts the wrong answers by expected intent and answer
+	// ("none", an intent, or "unsure" for a clarifying question).
+	Confusion map[Confusion]int
+}
+
+// Confusion is one kind of wrong answer: the intent expected and the answer.
+type Confusion struct {
+	Want domain.Intent
+	Got  string
 }
 
 // LangReport is the part of a Report about one language.
@@ -125,67 +134,135 @@ type LangReport struct {
 // Evaluate understands every case with the stored-language hint hint gives
 // ("" for none) and measures the result.
 func Evaluate(c *Classifier, cases []Case, hint func(Case) domain.Lang) Report {
-	r := Report{
-		Cases:   len(cases),
+	r := newReport()
+	durations := make([]time.Duration, 0, len(cases))
+	for _, e := range cases {
+		durations = append(durations, r.add(c, e, hint))
+	}
+	r.finish(durations)
+	return r
+}
+
+// CrossValidate measures the classifier on its own training examples by
+// k-fold cross-validation: every k-th example of each language file is held
+// out in turn, and the intent models, the vocabulary and the language
+// counts are trained again on the others. Model choices are made on this
+// figure, so that the evaluation set stays a measure. The language is
+// judged the same way, with the same lingua models.
+func CrossValidate(c *Classifier, folds int) (Report, error) {
+	if folds < 2 {
+		return Report{}, fmt.Errorf("cross-validate: %d folds, want at least 2", folds)
+	}
+	var data []labelled
+	fold := []int{}
+	for _, l := range c.langs {
+		examples, err := readExamples(l)
+		if err != nil {
+			return Report{}, fmt.Errorf("cross-validate: %w", err)
+		}
+		for i := range examples {
+			fold = append(fold, i%folds)
+		}
+		data = append(data, examples...)
+	}
+	r := newReport()
+	var durations []time.Duration
+	for k := 0; k < folds; k++ {
+		var train []labelled
+		var held []Case
+		for i, e := range data {
+			if fold[i] == k {
+				held = append(held, Case{Lang: e.lang, Intent: e.intent, Message: e.text})
+			} else {
+				train = append(train, e)
+			}
+		}
+		fc := c.retrained(train)
+		for _, e := range held {
+			durations = append(durations, r.add(fc, e, nil))
+		}
+	}
+	r.finish(durations)
+	return r, nil
+}
+
+func newReport() Report {
+	return Report{
 		PerLang: map[domain.Lang]*LangReport{},
 		Recall:  map[domain.Intent]*Tally{},
 		Precise: map[domain.Intent]*Tally{},
 		Groups:  map[domain.Lang]map[Group]int{},
+		// Confusion is filled as cases are added.
+		Confusion: map[Confusion]int{},
 	}
-	durations := make([]time.Duration, 0, len(cases))
-	for _, e := range cases {
-		h := domain.Lang("")
-		if hint != nil {
-			h = hint(e)
-		}
-		start := time.Now()
-		u := c.Understand(e.Message, h)
-		durations = append(durations, time.Since(start))
+}
 
-		lr := r.PerLang[e.Lang]
-		if lr == nil {
-			lr = &LangReport{}
-			r.PerLang[e.Lang] = lr
-			r.Groups[e.Lang] = map[Group]int{}
-		}
-		r.Groups[e.Lang][GroupOf(e.Intent)]++
-		ok := u.Intent == e.Intent
-		r.Intent.add(ok)
-		lr.Intent.add(ok)
-		tally(r.Recall, e.Intent).add(ok)
-		if u.Intent != domain.IntentNone || !u.Unsure {
-			tally(r.Precise, u.Intent).add(ok)
-		}
-		if u.Intent.Transactional() {
-			r.Transactional.add(ok)
-		}
-		if u.Unsure {
-			r.Unsure++
-			lr.Unsure++
-			for _, a := range u.Alternatives {
-				if a == e.Intent {
-					r.Offered++
-				}
-			}
-		}
-		if !ok {
-			r.Misses = append(r.Misses, Miss{Case: e, Got: u, Problem: "intent"})
-		}
-		if Words(e.Message) >= 3 {
-			lok := u.Lang == e.Lang
-			r.Language.add(lok)
-			lr.Language.add(lok)
-			if !lok {
-				r.Misses = append(r.Misses, Miss{Case: e, Got: u, Problem: "language"})
+// add understands one case and counts the result; it returns the time
+// understanding took.
+func (r *Report) add(c *Classifier, e Case, hint func(Case) domain.Lang) time.Duration {
+	r.Cases++
+	h := domain.Lang("")
+	if hint != nil {
+		h = hint(e)
+	}
+	start := time.Now()
+	u := c.Understand(e.Message, h)
+	took := time.Since(start)
+
+	lr := r.PerLang[e.Lang]
+	if lr == nil {
+		lr = &LangReport{}
+		r.PerLang[e.Lang] = lr
+		r.Groups[e.Lang] = map[Group]int{}
+	}
+	r.Groups[e.Lang][GroupOf(e.Intent)]++
+	ok := u.Intent == e.Intent
+	r.Intent.add(ok)
+	lr.Intent.add(ok)
+	tally(r.Recall, e.Intent).add(ok)
+	if u.Intent != domain.IntentNone || !u.Unsure {
+		tally(r.Precise, u.Intent).add(ok)
+	}
+	if u.Intent.Transactional() {
+		r.Transactional.add(ok)
+	}
+	if u.Unsure {
+		r.Unsure++
+		lr.Unsure++
+		for _, a := range u.Alternatives {
+			if a == e.Intent {
+				r.Offered++
 			}
 		}
 	}
+	if !ok {
+		r.Misses = append(r.Misses, Miss{Case: e, Got: u, Problem: "intent"})
+		got := string(u.Intent)
+		switch {
+		case u.Unsure:
+			got = "unsure"
+		case u.Intent == domain.IntentNone:
+			got = "none"
+		}
+		r.Confusion[Confusion{Want: e.Intent, Got: got}]++
+	}
+	if Words(e.Message) >= 3 {
+		lok := u.Lang == e.Lang
+		r.Language.add(lok)
+		lr.Language.add(lok)
+		if !lok {
+			r.Misses = append(r.Misses, Miss{Case: e, Got: u, Problem: "language"})
+		}
+	}
+	return took
+}
+
+func (r *Report) finish(durations []time.Duration) {
 	sort.Slice(durations, func(i, j int) bool { return durations[i] < durations[j] })
 	if n := len(durations); n > 0 {
 		r.Median = durations[n/2]
 		r.P99 = durations[min(n-1, n*99/100)]
 	}
-	return r
 }
 
 func tally(m map[domain.Intent]*Tally, in domain.Intent) *Tally {
@@ -218,6 +295,9 @@ func Words(s string) int {
 	}
 	return words + han/2
 }
+
+// maxConfusions bounds the confusions Write prints.
+const maxConfusions = 20
 
 // Write prints the report: overall figures, then per language, per intent
 // and the groups' sizes; misses when verbose.
@@ -260,6 +340,30 @@ func (r Report) Write(w io.Writer, verbose bool) error {
 			name = "none"
 		}
 		fmt.Fprintf(b, "%-17s %5.1f%% (%4d/%4d) %5.1f%% (%4d/%4d)\n", name, rc.Percent(), rc.OK, rc.N, pr.Percent(), pr.OK, pr.N)
+	}
+	if len(r.Confusion) > 0 {
+		type pair struct {
+			c Confusion
+			n int
+		}
+		pairs := make([]pair, 0, len(r.Confusion))
+		for c, n := range r.Confusion {
+			pairs = append(pairs, pair{c, n})
+		}
+		sort.Slice(pairs, func(i, j int) bool {
+			if pairs[i].n != pairs[j].n {
+				return pairs[i].n > pairs[j].n
+			}
+			return pairs[i].c.Want+domain.Intent(pairs[i].c.Got) < pairs[j].c.Want+domain.Intent(pairs[j].c.Got)
+		})
+		fmt.Fprintf(b, "\nmost frequent confusions (expected → answered)\n")
+		for _, p := range pairs[:min(len(pairs), maxConfusions)] {
+			want := string(p.c.Want)
+			if p.c.Want == domain.IntentNone {
+				want = "none"
+			}
+			fmt.Fprintf(b, "%-17s → %-17s %d\n", want, p.c.Got, p.n)
+		}
 	}
 	if verbose {
 		b.WriteString("\n")

@@ -29,7 +29,8 @@ type posting struct {
 
 // intentModel is a nearest-neighbour classifier over tf-idf vectors with an
 // inverted index, so a query only touches the examples it shares features
-// with.
+// with. The linear model decides the intent; this one tells how closely a
+// message resembles its nearest training example (the similarity floors).
 type intentModel struct {
 	features map[string]int32
 	idf      []float32
@@ -80,6 +81,7 @@ type labelled struct {
 	intent domain.Intent
 	lang   domain.Lang
 	words  []string
+	text   string // as written in the training file
 }
 
 func trainIntents(data []labelled) *intentModel {
@@ -155,7 +157,8 @@ func centroidsOf(sums []map[int32]float64, features int) [][]centroidWeight {
 type intentScore struct {
 	intent  domain.Intent
 	score   float64 // ranks the intents: nearest examples and centroid mixed
-	nearest float64 // the nearest examples alone, on which confidence is calibrated
+	nearest float64 // the nearest examples alone: the two best, weighted
+	top     float64 // the best cosine similarity to one example of the intent
 	known   int     // words of the message the model has seen
 }
 
@@ -217,7 +220,7 @@ func (m *intentModel) classify(words []string) []intentScore {
 	out := make([]intentScore, len(m.intents))
 	for k, in := range m.intents {
 		nearest := 0.8*float64(best[k][0]) + 0.2*float64(best[k][1])
-		out[k] = intentScore{intent: in, score: nearestShare*nearest + centroidShare*float64(central[k]), nearest: nearest, known: known}
+		out[k] = intentScore{intent: in, score: nearestShare*nearest + centroidShare*float64(central[k]), nearest: nearest, top: float64(best[k][0]), known: known}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].score > out[j].score })
 	return out

@@ -57,18 +57,8 @@ type langModel struct {
 }
 
 func newLangModel(langs []domain.Lang, words map[domain.Lang][]string) *langModel {
-	m := &langModel{langs: langs, counts: map[string][]float64{}, totals: make([]float64, len(langs)), position: map[lingua.Language]int{}}
-	for i, l := range langs {
-		for _, w := range words[l] {
-			c, ok := m.counts[w]
-			if !ok {
-				c = make([]float64, len(langs))
-				m.counts[w] = c
-			}
-			c[i]++
-			m.totals[i]++
-		}
-	}
+	m := &langModel{langs: langs, position: map[lingua.Language]int{}}
+	m.count(words)
 	if len(langs) > 1 {
 		ll := make([]lingua.Language, len(langs))
 		for i, l := range langs {
@@ -82,6 +72,30 @@ func newLangModel(langs []domain.Lang, words map[domain.Lang][]string) *langMode
 			Build()
 	}
 	return m
+}
+
+// count sets the per-language word counts.
+func (m *langModel) count(words map[domain.Lang][]string) {
+	m.counts, m.totals = map[string][]float64{}, make([]float64, len(m.langs))
+	for i, l := range m.langs {
+		for _, w := range words[l] {
+			c, ok := m.counts[w]
+			if !ok {
+				c = make([]float64, len(m.langs))
+				m.counts[w] = c
+			}
+			c[i]++
+			m.totals[i]++
+		}
+	}
+}
+
+// withWords returns a copy of the model counting other words, with the
+// same lingua detector.
+func (m *langModel) withWords(words map[domain.Lang][]string) *langModel {
+	r := *m
+	r.count(words)
+	return &r
 }
 
 // vocabScores returns, per language, the log-likelihood ratio of the words
