@@ -58,11 +58,14 @@ func (c evalCounts) pct(x int) string {
 // content) for every question of testdata/knowledge_questions.json, on SQLite and
 // on PostgreSQL. The articles' keywords and the stop-word lists were adjusted
 // while looking at that set's misses; knowledge_questions_holdout.json was
-// written afterwards and never tuned on, so its figures are the fairer ones. For
-// each set the test reports per language the top-1 and top-3 hit rates, how often
-// the best article is good enough to be quoted (MinAnswerScore) and is then the
-// right one, how often a question no article answers is refused, and the median
-// search time. Run with -v to see the table.
+// written afterwards and never tuned on (its questions in Italian, Polish,
+// Turkish, Arabic, Chinese and Hindi were written before those languages'
+// articles), so its figures are the fairer ones. For each set the test reports
+// per language the top-1 and top-3 hit rates, how often the best article is good
+// enough to be quoted (MinAnswerScore) and is then the right one, how often a
+// question no article answers is refused, and the median search time, and fails
+// when the overall top-1 of either set is below the 85 % goal on either
+// database. Run with -v to see the table.
 func TestKnowledgeEvaluation(t *testing.T) {
 	t.Parallel()
 	qs := loadKnowledgeQuestions(t, "knowledge_questions.json")
@@ -110,16 +113,15 @@ func TestKnowledgeEvaluation(t *testing.T) {
 		for _, set := range []struct {
 			name string
 			qs   []knowledgeQuestion
-			goal bool
-		}{{"knowledge_questions.json", qs, true}, {"knowledge_questions_holdout.json", holdout, false}} {
-			evaluate(t, st, db.Dialect, set.name, set.qs, set.goal)
+		}{{"knowledge_questions.json", qs}, {"knowledge_questions_holdout.json", holdout}} {
+			evaluate(t, st, db.Dialect, set.name, set.qs)
 		}
 	})
 }
 
-// evaluate runs one question set against an indexed store and logs the figures;
-// with goal set it fails below the 85 % top-1 goal.
-func evaluate(t *testing.T, st *store.Store, dialect migrations.Dialect, name string, qs []knowledgeQuestion, goal bool) {
+// evaluate runs one question set against an indexed store, logs the figures and
+// fails below the 85 % top-1 goal.
+func evaluate(t *testing.T, st *store.Store, dialect migrations.Dialect, name string, qs []knowledgeQuestion) {
 	ctx := t.Context()
 	byLang := map[domain.Lang]*evalCounts{}
 	all := &evalCounts{}
@@ -212,7 +214,7 @@ func evaluate(t *testing.T, st *store.Store, dialect migrations.Dialect, name st
 		fmt.Fprintf(&b, "  miss: %s\n", m)
 	}
 	t.Log("\n" + b.String())
-	if top1 := float64(all.top1) / float64(all.n); goal && top1 < 0.85 {
-		t.Errorf("overall top-1 %.1f%%, goal 85%%", 100*top1)
+	if top1 := float64(all.top1) / float64(all.n); top1 < 0.85 {
+		t.Errorf("%s on %s: overall top-1 %.1f%%, goal 85%%", name, dialect, 100*top1)
 	}
 }

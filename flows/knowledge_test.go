@@ -123,15 +123,60 @@ func TestLookupFallsBackToTheDefaultLanguagesArticles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(c.Articles["it"]) != 0 {
-		t.Skip("Italian articles are shipped now: no fallback to show")
+	// A content version whose staff have not translated the articles into
+	// Italian (yet): Italian questions are answered from the English ones.
+	c.Version = 99
+	articles := map[domain.Lang][]flows.Article{}
+	for l, list := range c.Articles {
+		if l != "it" {
+			articles[l] = list
+		}
 	}
+	c.Articles = articles
 	a, err := h.engine.Lookup(context.Background(), c, "it", "bike")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !a.Found || a.Lang != domain.DefaultLang || a.Hit.ID != "sports-equipment" {
 		t.Fatalf("Lookup(it, bike) = %+v, want the English sports article", a)
+	}
+}
+
+// TestQuestionsInEveryLanguageAreAnsweredFromTheirOwnArticles: every language
+// ships the articles, so a question is answered in the traveller's language,
+// quoting the paragraph that matched and linking the article's page in that
+// language.
+func TestQuestionsInEveryLanguageAreAnsweredFromTheirOwnArticles(t *testing.T) {
+	t.Parallel()
+	h := knowledgeHarness(t)
+	c, err := h.engine.Content(context.Background(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range domain.Languages {
+		if len(c.Articles[l]) != len(c.Articles[domain.DefaultLang]) {
+			t.Errorf("%s has %d articles, want the %d of %s", l, len(c.Articles[l]), len(c.Articles[domain.DefaultLang]), domain.DefaultLang)
+		}
+	}
+	for _, tc := range []struct {
+		lang              domain.Lang
+		q                 string
+		id, passage, link string
+	}{
+		{"it", "quanto costa portare la bicicletta?", "sports-equipment", "Le biciclette viaggiano in stiva a 60 EUR", "/it/assistenza/attrezzatura-sportiva"},
+		{"pl", "ile kosztuje przewóz roweru", "sports-equipment", "Rowery podróżują w luku bagażowym za 60 EUR", "/pl/pomoc/sprzet-sportowy"},
+		{"tr", "bisikletimi götürebilir miyim", "sports-equipment", "Bisikletler, önceden rezervasyon", "/tr/yardim/spor-malzemeleri"},
+		{"ar", "هل يمكنني أخذ دراجتي", "sports-equipment", "تُنقل الدراجات في عنبر الطائرة مقابل 60 يورو", "/ar/help/sports-equipment"},
+		{"zh", "自行车怎么托运", "sports-equipment", "自行车在货舱运输的费用为每航段 60 欧元", "/zh/help/sports-equipment"},
+		{"hi", "साइकिल ले जाने का शुल्क", "sports-equipment", "साइकिल प्रति उड़ान 60 यूरो", "/hi/help/sports-equipment"},
+	} {
+		a, err := h.engine.Lookup(context.Background(), c, tc.lang, tc.q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !a.Found || a.Lang != tc.lang || a.Hit.ID != tc.id || !strings.Contains(a.Hit.Passage, tc.passage) || !strings.HasSuffix(a.Hit.URL, tc.link) {
+			t.Errorf("Lookup(%s, %q) = %+v, want %s in %s quoting %q and linking %s", tc.lang, tc.q, a, tc.id, tc.lang, tc.passage, tc.link)
+		}
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -14,11 +16,12 @@ import (
 )
 
 // Knowledge articles are searched per content version and language. IndexArticles
-// writes a version's articles once, one row per paragraph, into a full-text index:
-// PostgreSQL stores a tsvector stemmed with the language's text search
-// configuration; SQLite stores text stemmed by stem (knowledge_text.go) in an FTS5
-// table. SearchArticles asks that index for the passages matching any meaningful
-// word of the question, ranked by the database (ts_rank, bm25), and scores each
+// writes a version's articles once, one row per paragraph, into a full-text index
+// of the words the store's own text analysis makes of them (knowledge_text.go):
+// a tsvector of the 'simple' configuration on PostgreSQL, an FTS5 table on
+// SQLite. SearchArticles asks that index for the passages using any meaningful
+// word of the question, ranks them by BM25 computed from the lexicon of the
+// version (knowledge_lexicon.go), the same on both databases, and scores each
 // article by how much of the question it covers.
 
 type knowledgeVersionRow struct {
@@ -41,20 +44,6 @@ type knowledgePassageRow struct {
 }
 
 func (knowledgePassageRow) TableName() string { return "knowledge_passages" }
-
-// textSearchConfigs maps a language to PostgreSQL's text search configuration;
-// the others use 'simple' (folded words, no stemming).
-var textSearchConfigs = map[domain.Lang]string{
-	"en": "english", "fr": "french", "nl": "dutch", "de": "german", "es": "spanish",
-	"pt": "portuguese", "it": "italian", "tr": "turkish",
-}
-
-func textSearchConfig(l domain.Lang) string {
-	if c, ok := textSearchConfigs[l]; ok {
-		return c
-	}
-	return "simple"
-}
 
 // IndexArticles indexes the articles of a content version for search. It is
 // idempotent and safe to call from several instances at once: the first call for a
@@ -95,13 +84,12 @@ func (s *Store) IndexArticles(ctx context.Context, version int, articles []domai
 func (s *Store) insertPassage(tx *gorm.DB, r knowledgePassageRow) error {
 	lang := domain.Lang(r.Lang)
 	if s.dialect == migrations.Postgres {
-		cfg, folded := textSearchConfig(lang), func(x string) string { return strings.Join(analyze(x), " ") }
 		return tx.Exec(`INSERT INTO knowledge_passages (content_version, lang, article, paragraph, title, url, tags, body, search)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?,
-				setweight(to_tsvector(?::regconfig, ?), 'A') || setweight(to_tsvector(?::regconfig, ?), 'B') ||
-				setweight(to_tsvector(?::regconfig, ?), 'C'))`,
+				setweight(to_tsvector('simple', ?), 'A') || setweight(to_tsvector('simple', ?), 'B') ||
+				setweight(to_tsvector('simple', ?), 'C'))`,
 			r.ContentVersion, r.Lang, r.Article, r.Paragraph, r.Title, r.URL, r.Tags, r.Body,
-			cfg, folded(r.Title), cfg, folded(r.Tags), cfg, folded(r.Body)).Error
+			stemmed(lang, r.Title), stemmed(lang, r.Tags), stemmed(lang, r.Body)).Error
 	}
 	if err := tx.Create(&r).Error; err != nil {
 		return err
@@ -113,9 +101,9 @@ func (s *Store) insertPassage(tx *gorm.DB, r knowledgePassageRow) error {
 // scopeOf is the FTS5 token that restricts a search to one version and language.
 func scopeOf(version int, l domain.Lang) string { return fmt.Sprintf("v%d%s", version, l) }
 
-// maxPassages bounds the passages read per search: every paragraph of the best
-// articles, with room to spare.
-const maxPassages = 60
+// maxPassages bounds the passages read per search, the database's best first:
+// every paragraph of the best articles, with room to spare.
+const maxPassages = 200
 
 type passageMatch struct {
 	Article, Title, URL, Body string
@@ -141,40 +129,56 @@ func (s *Store) SearchArticles(ctx context.Context, version int, lang domain.Lan
 	if len(terms) == 0 || lex.articles == 0 {
 		return nil, nil
 	}
+	stems := make([]string, 0, len(terms))
+	for _, t := range terms {
+		if st := stem(lang, t); !slices.Contains(stems, st) {
+			stems = append(stems, st)
+		}
+	}
 	var rows []passageMatch
 	if s.dialect == migrations.Postgres {
-		err = s.db.WithContext(ctx).Raw(`SELECT article, paragraph, title, url, body,
-				ts_rank('{0.1, 0.3, 0.6, 1.0}', search, q) AS rank
-			FROM knowledge_passages, to_tsquery(?::regconfig, ?) AS q
+		// The stems are letters, digits and marks (words): nothing to quote.
+		err = s.db.WithContext(ctx).Raw(`SELECT article, paragraph, title, url, body
+			FROM knowledge_passages, to_tsquery('simple', ?) AS q
 			WHERE content_version = ? AND lang = ? AND search @@ q
-			ORDER BY rank DESC, article, paragraph LIMIT ?`,
-			textSearchConfig(lang), strings.Join(terms, " | "), version, string(lang), maxPassages).Scan(&rows).Error
+			ORDER BY ts_rank('{0.1, 0.3, 0.6, 1.0}', search, q) DESC, article, paragraph LIMIT ?`,
+			strings.Join(stems, " | "), version, string(lang), maxPassages).Scan(&rows).Error
 	} else {
-		alts := make([]string, len(terms))
-		for i, t := range terms {
-			alts[i] = `"` + stem(lang, t) + `"`
+		alts := make([]string, len(stems))
+		for i, st := range stems {
+			alts[i] = `"` + st + `"`
 		}
 		match := fmt.Sprintf(`scope:"%s" AND (%s)`, scopeOf(version, lang), strings.Join(alts, " OR "))
-		// bm25 is lower for better matches; the title counts most, then the keywords.
-		err = s.db.WithContext(ctx).Raw(`SELECT p.article, p.paragraph, p.title, p.url, p.body,
-				-bm25(knowledge_fts, 0.0, 4.0, 2.0, 1.0) AS rank
+		err = s.db.WithContext(ctx).Raw(`SELECT p.article, p.paragraph, p.title, p.url, p.body
 			FROM knowledge_fts JOIN knowledge_passages p ON p.id = knowledge_fts.rowid
 			WHERE knowledge_fts MATCH ?
-			ORDER BY rank DESC, p.article, p.paragraph LIMIT ?`, match, maxPassages).Scan(&rows).Error
+			ORDER BY bm25(knowledge_fts, 0.0, 4.0, 2.0, 1.0), p.article, p.paragraph LIMIT ?`, match, maxPassages).Scan(&rows).Error
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
+	for i := range rows {
+		rows[i].Rank = lex.passageRank(lang, rows[i].Article, rows[i].Paragraph, terms)
+	}
+	sort.SliceStable(rows, func(i, j int) bool {
+		if rows[i].Rank != rows[j].Rank {
+			return rows[i].Rank > rows[j].Rank
+		}
+		if rows[i].Article != rows[j].Article {
+			return rows[i].Article < rows[j].Article
+		}
+		return rows[i].Paragraph < rows[j].Paragraph
+	})
 	return lex.rank(lang, terms, rows, limit), nil
 }
 
-// rank orders the articles as the database ranked their best passage and
+// rank orders the articles as their best passage ranks (passageRank) and
 // scores each by how much of the question it covers. The passage quoted is the
 // article's paragraph that contains most of the question (weighted by rarity),
-// the earliest on a tie: articles lead with the general rule, and the choice is
-// then the same on both databases. Ordering articles by coverage instead was
-// measured worse on the evaluation set: the database's ranking knows that a
-// word in the title counts more than one in passing.
+// the earliest on a tie: articles lead with the general rule. Ordering articles
+// by coverage instead, or by their best passage's rank times their coverage,
+// was measured worse on the evaluation set: the rank knows that a word in the
+// title counts more than one in passing.
 func (lex *lexicon) rank(lang domain.Lang, terms []string, rows []passageMatch, limit int) []domain.ArticleHit {
 	var order []string
 	byArticle := map[string][]passageMatch{}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"math"
+	"sort"
 	"sync"
 	"unicode/utf8"
 
@@ -12,13 +13,29 @@ import (
 )
 
 // lexicon is what the articles of one content version and language say, word by
-// word: the words they use (to correct a question's typos) and which articles use
-// each stem (to weigh a question's words by rarity and to score coverage). It is
-// derived from immutable rows, so it is built once per process and cached.
+// word: the words they use (to correct a question's typos), which articles use
+// each stem (to weigh a question's words by rarity and to score coverage), and
+// each passage's stems (to rank passages, passageRank). It is derived from
+// immutable rows, so it is built once per process and cached.
 type lexicon struct {
 	words    map[string]struct{}            // folded words as written in the articles
 	stems    map[string]map[string]struct{} // stem → ids of the articles using it
 	articles int
+
+	passages    map[passageKey]*passageStems
+	passageFreq map[string]int // stem → number of passages using it
+	avgLen      float64        // mean number of words of a passage (title, tags and paragraph)
+}
+
+type passageKey struct {
+	article   string
+	paragraph int
+}
+
+// passageStems counts the stems of one passage in its title, tags and paragraph.
+type passageStems struct {
+	title, tags, body map[string]int
+	length            int
 }
 
 type lexiconKey struct {
@@ -64,11 +81,15 @@ func (s *Store) lexicon(ctx context.Context, version int, lang domain.Lang) (*le
 }
 
 func newLexicon(lang domain.Lang, rows []knowledgePassageRow) *lexicon {
-	lex := &lexicon{words: map[string]struct{}{}, stems: map[string]map[string]struct{}{}}
+	lex := &lexicon{words: map[string]struct{}{}, stems: map[string]map[string]struct{}{},
+		passages: map[passageKey]*passageStems{}, passageFreq: map[string]int{}}
 	ids := map[string]struct{}{}
+	var total int
 	for _, r := range rows {
 		ids[r.Article] = struct{}{}
-		for _, text := range []string{r.Title, r.Tags, r.Body} {
+		ps := &passageStems{title: map[string]int{}, tags: map[string]int{}, body: map[string]int{}}
+		for i, text := range []string{r.Title, r.Tags, r.Body} {
+			field := []map[string]int{ps.title, ps.tags, ps.body}[i]
 			for _, w := range analyze(text) {
 				lex.words[w] = struct{}{}
 				st := stem(lang, w)
@@ -76,10 +97,26 @@ func newLexicon(lang domain.Lang, rows []knowledgePassageRow) *lexicon {
 					lex.stems[st] = map[string]struct{}{}
 				}
 				lex.stems[st][r.Article] = struct{}{}
+				field[st]++
+				ps.length++
 			}
 		}
+		seen := map[string]bool{}
+		for _, field := range []map[string]int{ps.title, ps.tags, ps.body} {
+			for st := range field {
+				if !seen[st] {
+					seen[st] = true
+					lex.passageFreq[st]++
+				}
+			}
+		}
+		lex.passages[passageKey{r.Article, r.Paragraph}] = ps
+		total += ps.length
 	}
 	lex.articles = len(ids)
+	if len(rows) > 0 {
+		lex.avgLen = float64(total) / float64(len(rows))
+	}
 	return lex
 }
 
@@ -88,7 +125,7 @@ func newLexicon(lang domain.Lang, rows []knowledgePassageRow) *lexicon {
 func (lex *lexicon) questionWords(lang domain.Lang, q string) []string {
 	var out []string
 	seen := map[string]bool{}
-	for _, w := range analyze(q) {
+	for _, w := range split(foldText(q), func(run []rune) []string { return lex.hanWords(lang, run) }) {
 		if stopword(lang, w) || stopword(domain.DefaultLang, w) && lang != domain.DefaultLang && !lex.known(lang, w) {
 			continue // English filler is common in every language's chats
 		}
@@ -96,6 +133,44 @@ func (lex *lexicon) questionWords(lang domain.Lang, q string) []string {
 		if !seen[w] {
 			seen[w] = true
 			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// hanWords are the words of a run of Chinese characters in a question: pairs of
+// characters that are words, and the characters that are part of no such pair.
+// A pair is taken for a word when it is a stop word or the articles write it,
+// the pairs most articles write first; a pair overlapping one already taken is
+// a seam between two words ("上飞" of 上飞机, taken as 上 飞机), and so is a
+// pair the articles never write ("带狗" of 带狗). A character inside a word
+// ("飞" of 飞机) is not a word of its own there.
+func (lex *lexicon) hanWords(lang domain.Lang, run []rune) []string {
+	type pair struct{ at, score int }
+	var pairs []pair
+	for i := 0; i+1 < len(run); i++ {
+		w := string(run[i : i+2])
+		score := len(lex.stems[stem(lang, w)])
+		if stopword(lang, w) {
+			score = math.MaxInt
+		}
+		if score > 0 {
+			pairs = append(pairs, pair{i, score})
+		}
+	}
+	sort.SliceStable(pairs, func(i, j int) bool { return pairs[i].score > pairs[j].score })
+	covered := make([]bool, len(run))
+	var out []string
+	for _, p := range pairs {
+		if covered[p.at] || covered[p.at+1] {
+			continue
+		}
+		covered[p.at], covered[p.at+1] = true, true
+		out = append(out, string(run[p.at:p.at+2]))
+	}
+	for i, r := range run {
+		if !covered[i] {
+			out = append(out, string(r))
 		}
 	}
 	return out
@@ -197,4 +272,46 @@ func (lex *lexicon) coverage(lang domain.Lang, article string, words []string) f
 		return 0
 	}
 	return got / all
+}
+
+// BM25 parameters and the weight of a word in a passage's title and tags against
+// one in its paragraph: the usual values, and the title and keywords counting
+// most because they say what the article is about.
+const (
+	bm25K1                              = 1.2
+	bm25B                               = 0.75
+	titleWeight, tagsWeight, bodyWeight = 4.0, 2.0, 1.0
+)
+
+// passageRank is the BM25 score of a passage for the question's words, each
+// word's count being the weighted sum of its counts in title, tags and
+// paragraph, as SQLite's bm25() with column weights computes it. It is computed
+// here, from the lexicon, rather than by the database, so that both databases
+// rank alike: PostgreSQL's ts_rank knows nothing of how rare a word is among the
+// passages, and its ranking made a word used everywhere ("flight") count as much
+// as the one word that tells the articles apart ("skis").
+func (lex *lexicon) passageRank(lang domain.Lang, article string, paragraph int, terms []string) float64 {
+	ps := lex.passages[passageKey{article, paragraph}]
+	if ps == nil || lex.avgLen == 0 {
+		return 0
+	}
+	n := float64(len(lex.passages))
+	norm := bm25K1 * (1 - bm25B + bm25B*float64(ps.length)/lex.avgLen)
+	var score float64
+	seen := map[string]bool{}
+	for _, t := range terms {
+		st := stem(lang, t)
+		if seen[st] {
+			continue
+		}
+		seen[st] = true
+		tf := titleWeight*float64(ps.title[st]) + tagsWeight*float64(ps.tags[st]) + bodyWeight*float64(ps.body[st])
+		if tf == 0 {
+			continue
+		}
+		df := float64(lex.passageFreq[st])
+		idf := math.Log(1 + (n-df+0.5)/(df+0.5))
+		score += idf * tf * (bm25K1 + 1) / (tf + norm)
+	}
+	return score
 }

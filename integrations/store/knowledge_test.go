@@ -1,6 +1,7 @@
 package store
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -128,17 +129,26 @@ func TestTextAnalysis(t *testing.T) {
 		{"de", "koffern", "koffer"}, {"nl", "koffers", "koffer"},
 		{"es", "reembolsos", "reembolso"}, {"es", "maletas", "maleta"},
 		{"pt", "bicicletas", "bicicleta"}, {"it", "valigie", "valigia"},
+		{"pl", "bagażem", "bagaż"}, {"pl", "odprawę", "odprawa"},
+		{"tr", "bagajlarımızın", "bagaj"}, {"tr", "köpeğimi", "köpek"},
+		{"ar", "الحقيبة", "حقيبة"}, {"ar", "بالحقيبة", "الحقيبه"}, {"ar", "المسجلة", "مسجل"}, {"ar", "رحلتك", "رحلة"},
+		{"hi", "उड़ानों", "उड़ान"}, {"hi", "बच्चों", "बच्चे"},
 	}
 	for _, s := range stems {
-		if x, y := stem(s.lang, s.a), stem(s.lang, s.b); x != y {
+		if x, y := stem(s.lang, foldText(s.a)), stem(s.lang, foldText(s.b)); x != y {
 			t.Errorf("%s: stem(%s) = %s, stem(%s) = %s, want the same", s.lang, s.a, x, s.b, y)
 		}
 	}
 	for in, want := range map[string]string{
-		"Gepäck":        "gepack",
-		"Équipement":    "equipement",
-		"Straße":        "strasse",
-		"托运行李":          "托运 运行 行李",
+		"Gepäck":     "gepack",
+		"Équipement": "equipement",
+		"Straße":     "strasse",
+		"托运行李":       "托 运 行 李 托运 运行 行李",
+		"ＷｉＦｉ、托运":    "wifi 托 运 托运",
+		"أَحْتَاجُ إِلَى الحقيبة": "احتاج الي الحقيبه",
+		"٢٣ كجم":        "23 كجم",
+		"कहाँ ज़्यादा":  "कहां ज्यादा",
+		"२३ किलो":       "23 किलो",
 		"vélo, 23 kg!":  "velo 23 kg",
 		"हाथ का सामान":  "हाथ का सामान",
 		"EU 261/2004":   "eu 261 2004",
@@ -157,4 +167,78 @@ func TestTextAnalysis(t *testing.T) {
 			t.Errorf("editDistance(%s, %s) = %d, want %d", d.a, d.b, got, d.want)
 		}
 	}
+}
+
+func TestChineseQuestionsAreSplitIntoTheArticlesWords(t *testing.T) {
+	t.Parallel()
+	lex := newLexicon("zh", []knowledgePassageRow{
+		{Article: "pets", Title: "携带宠物出行", Tags: "宠物, 狗, 猫", Body: "狗和猫可以与您一同在客舱内出行。"},
+		{Article: "liquids", Title: "手提行李中的液体", Tags: "液体, 香水", Body: "安检后购买的饮料可以带上飞机。"},
+		{Article: "baggage", Title: "行李额度", Tags: "行李, 托运行李", Body: "第一件托运行李 35 欧元。"},
+	})
+	for q, want := range map[string]string{
+		// 飞机 (a word the articles write, and filler) wins over 上飞, a seam
+		// the liquids article happens to write; 带 is filler, 我 and 想 stop words.
+		"我想带猫上飞机": "猫",
+		// 托运 and 行李 are words; 运行 a seam between them.
+		"托运行李要多少钱": "托运 行李", // 多少钱, "how much", says nothing
+		"宠物可以坐飞机吗": "宠物",
+	} {
+		words := lex.questionWords("zh", q)
+		slices.Sort(words)
+		w := strings.Fields(want)
+		slices.Sort(w)
+		if got := strings.Join(words, " "); got != strings.Join(w, " ") {
+			t.Errorf("questionWords(%s) = %q, want %q", q, got, want)
+		}
+	}
+}
+
+// TestSearchArticlesWithoutStemmingConfiguration: languages PostgreSQL has no
+// text search configuration for (Chinese, Arabic, Hindi) are found on both
+// databases, whatever the spelling variant or inflection the question uses.
+func TestSearchArticlesWithoutStemmingConfiguration(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		b := setup(t, db, Options{})
+		ctx := t.Context()
+		articles := []domain.Article{
+			{ID: "pets", Lang: "zh", Title: "携带宠物出行", Tags: []string{"宠物", "狗", "猫"},
+				Paragraphs: []string{"不超过 8 公斤的狗和猫可以与您一同在客舱内出行。", "较重的狗和猫须在货舱运输。"}},
+			{ID: "baggage", Lang: "zh", Title: "行李额度", Tags: []string{"行李", "托运行李"},
+				Paragraphs: []string{"第一件 23 公斤托运行李 35 欧元，第二件 50 欧元。"}},
+			{ID: "pets", Lang: "ar", Title: "السفر مع الحيوانات الأليفة", Tags: []string{"كلب", "قطة"},
+				Paragraphs: []string{"يمكن للكلاب والقطط حتى 8 كجم السفر معك في المقصورة."}},
+			{ID: "baggage", Lang: "ar", Title: "الأمتعة المسموح بها", Tags: []string{"حقيبة", "الأمتعة المسجلة"},
+				Paragraphs: []string{"الحقيبة المسجلة الأولى بوزن 23 كجم تكلف 35 يورو."}},
+			{ID: "pets", Lang: "hi", Title: "पालतू जानवरों के साथ यात्रा", Tags: []string{"कुत्ता", "बिल्ली"},
+				Paragraphs: []string{"8 किलो तक के कुत्ते और बिल्लियाँ केबिन में यात्रा कर सकते हैं।"}},
+			{ID: "baggage", Lang: "hi", Title: "बैगेज अलाउंस", Tags: []string{"बैग", "सामान"},
+				Paragraphs: []string{"23 किलो का पहला बैग 35 यूरो का है। ज़्यादा वज़न पर शुल्क लगता है।"}},
+		}
+		if err := b.s.IndexArticles(ctx, 1, articles); err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			lang   domain.Lang
+			q      string
+			wantID string
+		}{
+			{"zh", "我的猫能进客舱吗", "pets"},
+			{"zh", "托运行李怎么收费", "baggage"},
+			{"ar", "هل يمكنني السفر مع قطتي", "pets"},
+			{"ar", "كم سعر الحقيبه المسجله", "baggage"}, // taa marbuta typed as haa
+			{"ar", "حَقِيبَة", "baggage"},               // with vowel marks
+			{"hi", "बिल्लियां", "pets"},                 // anusvara for chandrabindu
+			{"hi", "ज्यादा वजन", "baggage"},             // without nukta
+		} {
+			hits, err := b.s.SearchArticles(ctx, 1, tc.lang, tc.q, 3)
+			if err != nil {
+				t.Fatalf("%s %q: %v", tc.lang, tc.q, err)
+			}
+			if len(hits) == 0 || hits[0].ID != tc.wantID || hits[0].Score < 0.35 {
+				t.Errorf("%s %q: got %+v, want %s", tc.lang, tc.q, hits, tc.wantID)
+			}
+		}
+	})
 }
