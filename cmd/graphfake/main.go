@@ -49,6 +49,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		statusDelay        time.Duration
 		faults             string
 		quiet              bool
+		noEchoes           bool
 	)
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:9090", "listen address")
 	fs.StringVar(&cfg.Version, "version", graphfake.DefaultVersion, "Graph API version served")
@@ -60,7 +61,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs.StringVar(&cfg.PageToken, "page-token", "", "Messenger page access token to require (empty: any)")
 	fs.StringVar(&templates, "templates", "", "comma-separated approved WhatsApp template names (empty: any)")
 	fs.StringVar(&statusWA, "status-whatsapp", "", "Skybridge's WhatsApp webhook URL for status callbacks (empty: none)")
-	fs.StringVar(&statusMS, "status-messenger", "", "Skybridge's Messenger webhook URL for delivery/read callbacks (empty: none)")
+	fs.StringVar(&statusMS, "status-messenger", "", "Skybridge's Messenger webhook URL for echo, delivery and read callbacks (empty: none)")
+	fs.BoolVar(&noEchoes, "no-echoes", false, "post no Messenger message_echoes callbacks (a Page not subscribed to them)")
+	fs.StringVar(&cfg.AppID, "app-id", graphfake.DefaultAppID, "app id in Messenger echoes")
 	fs.StringVar(&appSecret, "app-secret", "", "app secret signing status callbacks (default $GRAPHFAKE_APP_SECRET)")
 	fs.DurationVar(&statusDelay, "status-delay", 50*time.Millisecond, "wait before each status callback")
 	fs.StringVar(&faults, "faults", "", `initial faults as JSON, e.g. '{"throttle":{"fraction":0.1},"rate_limit":80}'`)
@@ -85,7 +88,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		if appSecret == "" {
 			return errors.New("status callbacks need -app-secret or GRAPHFAKE_APP_SECRET")
 		}
-		cfg.StatusWebhooks = append(cfg.StatusWebhooks, graphfake.StatusWebhook{Channel: ch, URL: url, AppSecret: appSecret, Delay: statusDelay})
+		cfg.StatusWebhooks = append(cfg.StatusWebhooks, graphfake.StatusWebhook{Channel: ch, URL: url, AppSecret: appSecret, Delay: statusDelay, NoEchoes: noEchoes})
 	}
 	if !quiet {
 		cfg.Logger = slog.New(slog.NewTextHandler(stderr, nil))

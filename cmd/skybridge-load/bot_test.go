@@ -273,6 +273,9 @@ func (b *bot) reply(ch graphfake.Channel, in inbound, ref string) {
 			}
 			msg = map[string]any{"attachment": map[string]any{"type": "template", "payload": map[string]any{"template_type": "button", "text": text, "buttons": buttons}}}
 		}
+		if ref != "" {
+			msg["metadata"] = ref
+		}
 		body = map[string]any{"recipient": map[string]any{"id": in.user}, "messaging_type": "RESPONSE", "message": msg}
 	}
 	raw, _ := json.Marshal(body)

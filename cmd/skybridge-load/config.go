@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -56,6 +57,11 @@ type config struct {
 	TurnsOut string
 	// Linger keeps the fake Graph API up this long after the report.
 	Linger time.Duration
+	// CPUPids are processes (the service) whose CPU time per turn is reported.
+	CPUPids []int
+	// PG is the service's PostgreSQL database: its transactions and the CPU
+	// time of its backends per turn are reported.
+	PG string
 
 	// fakeReady, for tests, is told the fake Graph API once it listens.
 	fakeReady func(*graphfake.Server)
@@ -101,11 +107,24 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&c.RedeliverFor, "redeliver-failed", 0, "keep posting a webhook that was not acknowledged (non-2xx, no answer) to the next target with backoff for this long, as Meta does; 0 gives up at once")
 	fs.DurationVar(&c.Linger, "linger", 0, "keep the fake Graph API up this long after the report (interrupt ends it), so that what Skybridge still sends is recorded at GET /_fake/requests")
 	fs.StringVar(&c.TurnsOut, "turns-out", "", "write one JSON line per turn (message id, target, acknowledgement, replies, times) to this file")
+	var pids string
+	fs.StringVar(&pids, "cpu-pids", "", "comma-separated pids (the service) whose CPU time per turn is reported, with this command's own")
+	fs.StringVar(&c.PG, "pg", "", "the service's PostgreSQL URL: report its transactions and its backends' CPU time per turn")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	for _, p := range strings.Split(pids, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		pid, err := strconv.Atoi(p)
+		if err != nil || pid <= 0 {
+			return c, fmt.Errorf("-cpu-pids: %q is not a process id", p)
+		}
+		c.CPUPids = append(c.CPUPids, pid)
 	}
 	for _, u := range strings.Split(targets, ",") {
 		if u = strings.TrimSpace(u); u != "" {

@@ -337,16 +337,22 @@ func (l *load) deliver(ctx context.Context, path string, body []byte, rec *turnR
 }
 
 // fingerprint identifies a reply's content: the same content twice in one turn
-// is a duplicate reply. Skybridge's own message id, which WhatsApp sends carry
-// (biz_opaque_callback_data), is part of it: two messages that merely read the
-// same are not one message sent twice.
+// is a duplicate reply. Skybridge's own message id, which its sends carry
+// (WhatsApp biz_opaque_callback_data, Messenger message.metadata), is part of
+// it: two messages that merely read the same are not one message sent twice.
 func fingerprint(r graphfake.Request) string {
 	return fmt.Sprintf("%s\x00%s\x00%s\x00%v", callbackData(r), r.Kind, r.Text, r.Choices)
 }
 
-// callbackData is the sender's reference a WhatsApp send carries, "" if none.
+// callbackData is the sender's reference a send carries, "" if none: WhatsApp's
+// biz_opaque_callback_data or Messenger's message.metadata (which Skybridge
+// puts on the last request of a message).
 func callbackData(r graphfake.Request) string {
-	s, _ := r.Body["biz_opaque_callback_data"].(string)
+	if s, _ := r.Body["biz_opaque_callback_data"].(string); s != "" {
+		return s
+	}
+	msg, _ := r.Body["message"].(map[string]any)
+	s, _ := msg["metadata"].(string)
 	return s
 }
 

@@ -119,10 +119,11 @@ func TestDuplicateRepliesAreCounted(t *testing.T) {
 	if r.Messages.Duplicated != r.Replies.Turns || r.Messages.DuplicateSends != 0 {
 		t.Fatalf("messages %+v: every turn duplicated, no reference to tell sends apart", r.Messages)
 	}
-	// With Skybridge's reference in each send, a repeated send is known exactly.
+	// With Skybridge's reference in each send, a repeated send is known exactly,
+	// on both channels.
 	b, srv = newBot(t, "load-secret")
 	b.double, b.refs = true, true
-	r = runLoad(t, b, testConfig(t, srv.URL, "-duration", "500ms"))
+	r = runLoad(t, b, testConfig(t, srv.URL, "-duration", "500ms", "-channel", "both"))
 	if r.Messages.DuplicateSends == 0 || r.Messages.DuplicateSends != r.Messages.Duplicated {
 		t.Fatalf("messages %+v", r.Messages)
 	}

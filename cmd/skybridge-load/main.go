@@ -22,6 +22,13 @@
 //
 //	skybridge-load -targets http://127.0.0.1:8081,http://127.0.0.1:8082 -redeliver-failed 60s -reply-timeout 90s
 //
+// With -cpu-pids (the service's process ids) and -pg (its database), the report
+// adds what a turn costs: CPU milliseconds per answered turn of each process,
+// of this command (with its fake Graph API) and of the PostgreSQL backends
+// connected to that database, and PostgreSQL transactions per turn.
+//
+//	skybridge-load -channel both -travellers 300 -concurrency 64 -cpu-pids 4242 -pg postgres://…/skybridge
+//
 // Only a Skybridge on this machine can be targeted; every run is bounded by
 // -duration, -max-webhooks and -max-turns.
 package main
@@ -71,8 +78,23 @@ func execute(ctx context.Context, cfg config, stdout, stderr io.Writer) (Report,
 		l.fake.URL(), l.fake.URL(), cfg.Version, cfg.PhoneNumberID, cfg.PageID)
 	handshake := l.verifyHandshake(ctx)
 	fmt.Fprintf(stderr, "verify handshake: %s; running %d travellers for %s\n", handshake, cfg.Travellers, cfg.Duration)
+	meter, err := newCostMeter(cfg.CPUPids, cfg.PG)
+	if err != nil {
+		return Report{}, err
+	}
+	defer meter.close()
+	if err := meter.start(ctx); err != nil {
+		return Report{}, err
+	}
 	elapsed := l.run(ctx)
 	r := l.stats.report(cfg, elapsed, handshake)
+	if len(cfg.CPUPids) > 0 || cfg.PG != "" {
+		cost, err := meter.stop(ctx, r.Replies.Turns)
+		if err != nil {
+			fmt.Fprintln(stderr, "cost per turn:", err)
+		}
+		r.Cost = &cost
+	}
 	if err := r.print(stdout, cfg.JSON); err != nil {
 		return r, err
 	}

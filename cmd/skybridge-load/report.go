@@ -32,7 +32,7 @@ func (r Report) print(w io.Writer, asJSON bool) error {
 	p("")
 	p("messages (each once, however often posted)")
 	p("  sent %d, acknowledged %d, never acknowledged %d", r.Messages.Sent, r.Messages.Acknowledged, r.Messages.Unacknowledged)
-	p("  answered %d, lost %d, duplicated %d (WhatsApp sends repeated: %d)", r.Messages.Answered, r.Messages.Lost, r.Messages.Duplicated, r.Messages.DuplicateSends)
+	p("  answered %d, lost %d, duplicated %d (sends repeated: %d)", r.Messages.Answered, r.Messages.Lost, r.Messages.Duplicated, r.Messages.DuplicateSends)
 	p("")
 	p("latency (ms)        count      p50      p90      p99      max")
 	for _, row := range []struct {
@@ -40,6 +40,24 @@ func (r Report) print(w io.Writer, asJSON bool) error {
 		p    Percentiles
 	}{{"webhook ack", r.AckLatency}, {"end to end", r.EndToEnd}} {
 		p("  %-14s %8d %8.1f %8.1f %8.1f %8.1f", row.name, row.p.Count, row.p.P50, row.p.P90, row.p.P99, row.p.Max)
+	}
+	if r.Cost != nil {
+		p("")
+		p("cost per turn answered")
+		keys := make([]string, 0, len(r.Cost.CPUms))
+		total := 0.0
+		for k, v := range r.Cost.CPUms {
+			keys = append(keys, k)
+			total += v
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			p("  CPU %-12s %6.2f ms", k, r.Cost.CPUms[k])
+		}
+		p("  CPU total        %6.2f ms", total)
+		if r.Cost.Transactions > 0 {
+			p("  PostgreSQL transactions  %.2f", r.Cost.Transactions)
+		}
 	}
 	p("")
 	p("errors")

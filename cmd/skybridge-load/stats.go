@@ -126,6 +126,8 @@ type Report struct {
 		GraphRefused     map[string]int `json:"graph_refused"`
 		UnknownRecipient int            `json:"replies_to_unknown_recipients"`
 	} `json:"errors"`
+	// Cost is CPU time and database transactions per turn, with -cpu-pids or -pg.
+	Cost          *Cost `json:"cost,omitempty"`
 	Conversations struct {
 		Started   int `json:"started"`
 		Completed int `json:"completed"`
@@ -142,9 +144,9 @@ type Report struct {
 		Lost int `json:"lost"`
 		// Duplicated were answered with some reply twice.
 		Duplicated int `json:"duplicated"`
-		// DuplicateSends are WhatsApp sends of one Skybridge message part seen
-		// again, wherever they fell (WhatsApp only: Messenger sends carry no
-		// sender's reference).
+		// DuplicateSends are sends of one Skybridge message seen again,
+		// wherever they fell, told by the reference the send carries (every
+		// WhatsApp part; the last request of a Messenger message).
 		DuplicateSends int `json:"duplicate_sends"`
 	} `json:"messages"`
 }

@@ -13,8 +13,9 @@
 // Faults are injected at run time (SetFaults, or POST /_fake/faults): throttling,
 // server errors, a closed customer-service window, slow answers and a per-sender
 // rate limit. When configured, the fake posts signed status webhooks (sent,
-// delivered, read; Messenger delivery and read watermarks) back to Skybridge for
-// every accepted message, shaped like the real ones.
+// delivered, read, with the sender's biz_opaque_callback_data; Messenger's
+// message echo, with the sender's metadata, then delivery and read watermarks)
+// back to Skybridge for every accepted message, shaped like the real ones.
 //
 // The fake keeps everything in memory and is meant for loopback use only: its
 // /_fake endpoints are not authenticated.

@@ -23,6 +23,7 @@ const (
 	DefaultPageID        = "200000000000002"
 	DefaultDisplayNumber = "15550000001"
 	DefaultWABAID        = "300000000000003"
+	DefaultAppID         = "400000000000004"
 )
 
 // maxBody is the largest request body read; Graph refuses far smaller ones anyway.
@@ -42,6 +43,7 @@ type Config struct {
 
 	PageID    string // Messenger page in the path ("me" also works)
 	PageToken string // the page access token Skybridge must send
+	AppID     string // message.app_id in Messenger echoes
 
 	// Templates, when not empty, are the approved WhatsApp template names; others
 	// are refused with 132001.
@@ -74,6 +76,7 @@ func (c Config) withDefaults() Config {
 	def(&c.DisplayPhoneNumber, DefaultDisplayNumber)
 	def(&c.WABAID, DefaultWABAID)
 	def(&c.PageID, DefaultPageID)
+	def(&c.AppID, DefaultAppID)
 	if c.Now == nil {
 		c.Now = time.Now
 	}

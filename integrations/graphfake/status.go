@@ -25,6 +25,9 @@ type StatusWebhook struct {
 	Delay time.Duration
 	// Statuses are the WhatsApp statuses posted in order; default sent, delivered, read.
 	Statuses []string
+	// NoEchoes stops the Messenger message_echoes callback that otherwise comes
+	// first for every accepted message (a Page not subscribed to message_echoes).
+	NoEchoes bool
 	// Client sends the callbacks; default a client with a 5s timeout.
 	Client *http.Client
 	// RetryFor is how long a callback not answered 2xx is posted again, at once
@@ -37,7 +40,7 @@ type StatusWebhook struct {
 type Callback struct {
 	Channel   Channel   `json:"channel"`
 	MessageID string    `json:"message_id"`
-	Status    string    `json:"status"` // sent, delivered, read, failed
+	Status    string    `json:"status"` // sent, delivered, read, failed; "echo" for a Messenger echo
 	Sent      time.Time `json:"sent"`
 	// HTTPStatus is Skybridge's last answer; 0 with Err when the last post failed.
 	HTTPStatus int    `json:"http_status"`
@@ -127,7 +130,8 @@ func (h *hookSender) whatsapp(r Request, template, failed bool) {
 	}()
 }
 
-// messenger posts a delivery then a read watermark for an accepted message.
+// messenger posts the echo of an accepted message (with the metadata it was sent
+// with, as Meta does), then a delivery and a read watermark.
 func (h *hookSender) messenger(r Request) {
 	w, ok := h.hooks[Messenger]
 	if !ok || h.ctx.Err() != nil {
@@ -136,6 +140,12 @@ func (h *hookSender) messenger(r Request) {
 	h.wg.Add(1)
 	go func() {
 		defer h.wg.Done()
+		if !w.NoEchoes {
+			if !h.sleep(w.Delay) {
+				return
+			}
+			h.post(w, r.MessageID, "echo", h.messengerEcho(r))
+		}
 		for _, st := range []string{"delivered", "read"} {
 			if !h.sleep(w.Delay) {
 				return
@@ -205,6 +215,43 @@ func (h *hookSender) whatsappStatus(r Request, status string, first, template bo
 				},
 			}},
 		}},
+	})
+	return b
+}
+
+// messengerEcho shapes the message_echoes event of a sent message like Meta's
+// (channels.md §1.3, M-ECHO): the page is the sender, the traveller the
+// recipient, and the message comes back with is_echo, the app id, the sender's
+// metadata, its mid and its text or attachment.
+func (h *hookSender) messengerEcho(r Request) []byte {
+	now := h.cfg.Now().UnixMilli()
+	var app any = h.cfg.AppID
+	if n, err := strconv.ParseInt(h.cfg.AppID, 10, 64); err == nil {
+		app = n // Meta sends the app id as a number
+	}
+	msg := map[string]any{"is_echo": true, "app_id": app, "mid": r.MessageID}
+	sent, _ := r.Body["message"].(map[string]any)
+	if md, ok := sent["metadata"].(string); ok && md != "" {
+		msg["metadata"] = md
+	}
+	if text, ok := sent["text"].(string); ok {
+		msg["text"] = text
+	}
+	if a, ok := sent["attachment"].(map[string]any); ok {
+		msg["attachments"] = []any{a}
+	}
+	if qr, ok := sent["quick_replies"].([]any); ok {
+		msg["quick_replies"] = qr
+	}
+	ev := map[string]any{
+		"sender":    map[string]string{"id": h.cfg.PageID},
+		"recipient": map[string]string{"id": r.Recipient},
+		"timestamp": now,
+		"message":   msg,
+	}
+	b, _ := json.Marshal(map[string]any{
+		"object": "page",
+		"entry":  []any{map[string]any{"id": h.cfg.PageID, "time": now, "messaging": []any{ev}}},
 	})
 	return b
 }

@@ -151,7 +151,11 @@ func TestMessengerWatermarks(t *testing.T) {
 	s := start(t, Config{StatusWebhooks: []StatusWebhook{{Channel: Messenger, URL: srv.URL, AppSecret: appSecret, Delay: time.Millisecond}}})
 	a := sendMS(t, s, msText("7000000000000001", "hello"))
 	mid := a.body["message_id"]
-	bodies := rcv.wait(t, 2)
+	bodies := rcv.wait(t, 3)
+	if echo := path(bodies[0], "entry", 0, "messaging", 0); path(echo, "message", "is_echo") != true {
+		t.Fatalf("first callback is not the echo: %v", bodies[0])
+	}
+	bodies = bodies[1:]
 	for i, b := range bodies {
 		ev := path(b, "entry", 0, "messaging", 0)
 		if b["object"] != "page" || path(b, "entry", 0, "id") != DefaultPageID || path(b, "entry", 0, "time") == nil ||
@@ -244,5 +248,33 @@ func TestStatusWebhookIsRedeliveredUntilAcknowledged(t *testing.T) {
 	}
 	if cbs := s.Callbacks(); len(cbs) != 1 || cbs[0].Err == "" || cbs[0].Attempts != 1 {
 		t.Fatalf("callbacks %+v", cbs)
+	}
+}
+
+// TestMessengerEchoCarriesMetadata: like Meta, the fake echoes every accepted
+// Messenger message first, from the page to the traveller, with the metadata it
+// was sent with; a Page not subscribed to echoes gets none.
+func TestMessengerEchoCarriesMetadata(t *testing.T) {
+	t.Parallel()
+	rcv, srv := newReceiver(t)
+	s := start(t, Config{StatusWebhooks: []StatusWebhook{{Channel: Messenger, URL: srv.URL, AppSecret: appSecret, Delay: time.Millisecond}}})
+	body := msText("7000000000000001", "hello")
+	body["message"].(map[string]any)["metadata"] = "skybridge:42"
+	a := sendMS(t, s, body)
+	echo := path(rcv.wait(t, 3)[0], "entry", 0, "messaging", 0)
+	if path(echo, "sender", "id") != DefaultPageID || path(echo, "recipient", "id") != "7000000000000001" || path(echo, "timestamp") == nil {
+		t.Fatalf("echo addressing %v", echo)
+	}
+	msg := path(echo, "message")
+	if path(msg, "is_echo") != true || path(msg, "metadata") != "skybridge:42" || path(msg, "mid") != a.body["message_id"] ||
+		path(msg, "text") != "hello" || path(msg, "app_id") != float64(400000000000004) {
+		t.Fatalf("echo message %v", msg)
+	}
+
+	rcv2, srv2 := newReceiver(t)
+	s2 := start(t, Config{StatusWebhooks: []StatusWebhook{{Channel: Messenger, URL: srv2.URL, AppSecret: appSecret, Delay: time.Millisecond, NoEchoes: true}}})
+	sendMS(t, s2, msText("7000000000000001", "hello"))
+	if got := rcv2.wait(t, 2); path(got[0], "entry", 0, "messaging", 0, "delivery") == nil {
+		t.Fatalf("without echoes the delivery comes first: %v", got[0])
 	}
 }

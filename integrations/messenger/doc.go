@@ -17,6 +17,12 @@
 // and approved utility templates as UTILITY. The tags Meta retired on 27 April 2026
 // (CONFIRMED_EVENT_UPDATE, ACCOUNT_UPDATE, POST_PURCHASE_UPDATE) are never sent.
 //
+// The last request of each message carries our outbound id in message.metadata
+// ("skybridge:<id>"); Meta returns it in the message_echoes webhook, which Parse
+// reads as a "sent" status for that message, so that a message the platform took
+// just before the sender died is not sent again. Other echoes (a person typing in
+// the Page inbox) are ignored.
+//
 // Platform refusals come back as *domain.SendError, classified as retryable,
 // window-closed or permanent. The page access token and page-scoped user ids never
 // appear in returned errors.

@@ -28,6 +28,10 @@ func FuzzParse(f *testing.F) {
 		`{"object":"page","entry":[{"messaging":[{"sender":{"id":"u"},"timestamp":1e300,"delivery":{"mids":[null,""],"watermark":"x"}}]}]}`,
 		`{"object":"page","entry":[{"changes":[{"field":"messages","value":"nope"}]}]}`,
 		`{"field":"messaging_postbacks","value":null}`,
+		`{"object":"page","entry":[{"messaging":[{"recipient":{"id":"u"},"message":{"is_echo":true,"metadata":"skybridge:","mid":"m"}}]}]}`,
+		`{"object":"page","entry":[{"messaging":[{"recipient":{"id":"u"},"message":{"is_echo":true,"metadata":"skybridge:99999999999999999999","mid":"m"}}]}]}`,
+		`{"object":"page","entry":[{"messaging":[{"message":{"is_echo":true,"metadata":"skybridge:1","mid":""}}]}]}`,
+		`{"object":"page","entry":[{"changes":[{"field":"message_echoes","value":{"recipient":{"id":7},"message":{"is_echo":true,"metadata":"skybridge:7","mid":"m_7"}}}]}]}`,
 	} {
 		f.Add([]byte(s))
 	}

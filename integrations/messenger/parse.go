@@ -123,6 +123,7 @@ type message struct {
 	MID         string       `json:"mid"`
 	Text        string       `json:"text"`
 	IsEcho      bool         `json:"is_echo"`
+	Metadata    string       `json:"metadata"` // an echo's message.metadata, as we sent it
 	QuickReply  *quickReply  `json:"quick_reply"`
 	Attachments []attachment `json:"attachments"`
 	StickerID   flexString   `json:"sticker_id"`
@@ -166,9 +167,7 @@ func parseRawEvent(raw json.RawMessage) []domain.ChannelEvent {
 	user := string(ev.Sender.ID)
 	switch {
 	case ev.Message != nil && ev.Message.IsEcho:
-		// Our own sends (or a person's reply from the Page inbox) coming back: the
-		// traveller is the recipient. Acting on them would loop.
-		return []domain.ChannelEvent{{Kind: domain.EventIgnored, UserID: string(ev.Recipient.ID), Note: "echo of a page message"}}
+		return []domain.ChannelEvent{parseEcho(string(ev.Recipient.ID), ev.Timestamp.time(), ev.Message)}
 	case ev.Message != nil:
 		return []domain.ChannelEvent{parseMessage(user, ev.Timestamp.time(), ev.Message)}
 	case ev.Postback != nil:
@@ -185,6 +184,25 @@ func parseRawEvent(raw json.RawMessage) []domain.ChannelEvent {
 		}}
 	}
 	return []domain.ChannelEvent{{Kind: domain.EventIgnored, UserID: user, Note: "unsupported event " + eventName(raw)}}
+}
+
+// parseEcho reads a message_echoes event: a message the Page sent, coming back
+// with the traveller as its recipient. One carrying our reference in its metadata
+// is one of our sends, and tells that it left: a "sent" status for that outbound
+// message, which lets delivery recognise it as sent even when the instance that
+// sent it died before recording it. Any other echo (a person typing in the Page
+// inbox, another app on the Page) is ignored; acting on it would loop.
+func parseEcho(user string, at time.Time, m *message) domain.ChannelEvent {
+	ref, ours := strings.CutPrefix(m.Metadata, metadataPrefix)
+	id, err := strconv.ParseInt(ref, 10, 64)
+	if !ours || err != nil || id <= 0 || m.MID == "" {
+		return domain.ChannelEvent{Kind: domain.EventIgnored, UserID: user, Note: "echo of a page message"}
+	}
+	return domain.ChannelEvent{
+		Kind:   domain.EventStatus,
+		UserID: user,
+		Status: domain.StatusUpdate{ChannelMessageID: m.MID, OutboundID: id, Status: domain.StatusSent, At: at},
+	}
 }
 
 func parseMessage(user string, at time.Time, m *message) domain.ChannelEvent {

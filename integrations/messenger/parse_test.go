@@ -66,6 +66,9 @@ func formatEvents(events []domain.ChannelEvent) string {
 		st := e.Status
 		if st != (domain.StatusUpdate{}) {
 			field("mid", st.ChannelMessageID)
+			if st.OutboundID != 0 {
+				field("outbound", strconv.FormatInt(st.OutboundID, 10))
+			}
 			field("status", string(st.Status))
 			at("at", st.At)
 		}

@@ -53,6 +53,8 @@ func renderCases() []renderCase {
 	return []renderCase{
 		{name: "text", m: domain.Outbound{Kind: domain.OutText, Text: "Check-in for SB123 Brussels → Lisbon is open. Reply with your booking reference & surname."}},
 		{name: "text_long_split", m: domain.Outbound{Kind: domain.OutText, Text: longText()}},
+		{name: "image_with_reference", m: domain.Outbound{ID: 42, Kind: domain.OutImage, Text: "Ann Smith · SB123 BRU → LIS · seat 14C · boarding 09:20", Attachment: &domain.Attachment{
+			URL: "/passes/tok3n.png", Filename: "boarding-pass-SB123-BRU-smith.png", MIME: "image/png", Caption: "Ann Smith · SB123 BRU → LIS · seat 14C · boarding 09:20"}}},
 		{name: "quick_replies_2", m: domain.Outbound{Kind: domain.OutChoices, Text: "Seat preference?", Choices: []domain.Choice{
 			{ID: "SEAT_PREF_WINDOW", Title: "Window"}, {ID: "SEAT_PREF_AISLE", Title: "Aisle"}}}},
 		{name: "quick_replies_13", m: domain.Outbound{Kind: domain.OutChoices, Text: "Which flight?", Choices: choices(13, func(i int) string { return fmt.Sprintf("SB%d 14:%02d", 100+i, i) })}},
