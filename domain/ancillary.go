@@ -33,8 +33,23 @@ type OfferItem struct {
 	Price       Money // per unit
 	// Max is how many units one passenger may buy on the segment (bags: 3).
 	Max int
-	// Seat is the seat sold, for seat items.
+	// Seat is the seat sold, for a seat item that sells one given seat.
 	Seat string
+	// Seats, for a seat item sold by type (exit row, front, standard), are the seats
+	// of that type free for the passenger when the offer was made, in seat-map
+	// order; the basket item names the one chosen (BasketItem.Seat).
+	Seats []string
+}
+
+// SeatChoices returns the seats a seat item lets the traveller choose from.
+func (it OfferItem) SeatChoices() []string {
+	if len(it.Seats) > 0 {
+		return it.Seats
+	}
+	if it.Seat != "" {
+		return []string{it.Seat}
+	}
+	return nil
 }
 
 // AncillaryOffer is what can be bought for a booking, valid until ExpiresAt.

@@ -96,6 +96,9 @@ type offeredItem struct {
 	Limit    int    `json:"limit"` // units one passenger may hold in all
 	SeatType string `json:"seat_type,omitempty"`
 	Requires string `json:"requires,omitempty"`
+	// Seats are the free seats of the type when the offer was made. They are not
+	// stored with the offer: a basket is checked against the seat map of its time.
+	Seats []string `json:"-"`
 }
 
 type storedOffer struct {
@@ -106,9 +109,12 @@ type storedOffer struct {
 // AncillaryOffer returns the extras for sale on a booking: for each passenger and
 // each confirmed segment still open for sale (until online check-in closes), the
 // carrier's catalogue less what the passenger already holds. Seats are sold by type
-// (standard, front, exit row) with the seat named in the basket; a type with no
-// free seat left is not offered, nor exit rows to children, nor seats, priority or
-// lounge to infants. The offer is stored and valid for an hour.
+// (standard, front, exit row), each item listing the seats of its type free for the
+// passenger (neither taken, blocked nor held for someone else), with the seat named
+// in the basket; a type with no free seat left is not offered, nor exit rows to
+// children, nor seats to a passenger already checked in, nor seats, priority or
+// lounge to infants. The offer is stored and valid
+// for an hour.
 func (d *Demo) AncillaryOffer(ctx context.Context, loc domain.RecordLocator) (domain.AncillaryOffer, error) {
 	l, err := domain.ParseRecordLocator(string(loc))
 	if err != nil {
@@ -138,14 +144,25 @@ func (d *Demo) AncillaryOffer(ctx context.Context, loc domain.RecordLocator) (do
 			if err != nil {
 				return err
 			}
-			freeTypes := map[string]bool{}
-			firsts := firstRows(seats)
-			for _, st := range seats {
-				if st.Cabin == string(s.Cabin) && !st.Blocked && !st.PassengerID.Valid {
-					freeTypes[seatTypeOf(st, firsts[st.Cabin])] = true
-				}
+			holds, err := liveHolds(tx, s.Flight.ID, now)
+			if err != nil {
+				return err
 			}
+			firsts := firstRows(seats)
 			for _, p := range b.Passengers {
+				// The seats of each type this passenger may choose: free, or held
+				// for them by an earlier basket.
+				freeByType := map[string][]string{}
+				for _, st := range seats {
+					h, held := holds[st.Code]
+					if st.Cabin == string(s.Cabin) && !st.Blocked && !st.PassengerID.Valid && (!held || h == holder{p.ID, s.ID}) {
+						t := seatTypeOf(st, firsts[st.Cabin])
+						freeByType[t] = append(freeByType[t], st.Code)
+					}
+				}
+				// A passenger checked in changes seat at check-in: a seat bought
+				// now would not reach the boarding pass already issued.
+				_, checkedIn := b.CheckInOf(p.ID, s.ID)
 				paidSeat := false
 				for k := range held {
 					if k.pax == p.ID && k.seg == s.ID && k.kind == string(domain.AncillarySeat) {
@@ -156,8 +173,12 @@ func (d *Demo) AncillaryOffer(ctx context.Context, loc domain.RecordLocator) (do
 					if !a.forCabin(string(s.Cabin)) || !sellable(a, p.Type) {
 						continue
 					}
-					if a.Kind == string(domain.AncillarySeat) && (paidSeat || !freeTypes[a.SeatType] || (a.SeatType == seatExit && p.Type != domain.Adult)) {
-						continue
+					var free []string
+					if a.Kind == string(domain.AncillarySeat) {
+						free = freeByType[a.SeatType]
+						if paidSeat || checkedIn || len(free) == 0 || (a.SeatType == seatExit && p.Type != domain.Adult) {
+							continue
+						}
 					}
 					limit := max(a.MaxQty, 1)
 					left := limit - held[extraKey{p.ID, s.ID, a.Code, a.Kind}]
@@ -165,7 +186,7 @@ func (d *Demo) AncillaryOffer(ctx context.Context, loc domain.RecordLocator) (do
 						continue
 					}
 					items = append(items, offeredItem{Code: a.Code, Kind: a.Kind, Name: a.Name, Pax: p.ID, Seg: s.ID,
-						Price: a.PriceMinor, Currency: a.Currency, Max: left, Limit: limit, SeatType: a.SeatType, Requires: a.Requires})
+						Price: a.PriceMinor, Currency: a.Currency, Max: left, Limit: limit, SeatType: a.SeatType, Requires: a.Requires, Seats: free})
 				}
 			}
 		}
@@ -232,7 +253,7 @@ func toAncillaryOffer(id string, loc domain.RecordLocator, items []offeredItem, 
 	for _, it := range items {
 		o.Items = append(o.Items, domain.OfferItem{
 			Code: it.Code, Kind: domain.AncillaryKind(it.Kind), Name: it.Name, PassengerID: it.Pax, SegmentID: it.Seg,
-			Price: domain.NewMoney(it.Price, domain.Currency(it.Currency)), Max: it.Max,
+			Price: domain.NewMoney(it.Price, domain.Currency(it.Currency)), Max: it.Max, Seats: it.Seats,
 		})
 	}
 	return o
@@ -261,6 +282,8 @@ func heldExtras(tx *gorm.DB, bookingID int64) (map[extraKey]int, error) {
 // against the offer and the booking as it is now: the quantity, what the passenger
 // already holds, the items it needs first (a second bag needs a first), and for
 // seats that the seat exists, is of the type sold, in the booked cabin and free.
+// A chosen seat is then held for the passenger until the offer expires, so that
+// nobody takes it while they pay; a seat gone meanwhile is a Conflict (SeatTaken).
 func (d *Demo) PriceBasket(ctx context.Context, offerID string, items []domain.BasketItem) (domain.Quote, error) {
 	var q domain.Quote
 	err := d.db.Gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -275,6 +298,13 @@ func (d *Demo) PriceBasket(ctx context.Context, offerID string, items []domain.B
 		quoted, total, err := d.priceItems(tx, row.BookingID, off, items, opPrice)
 		if err != nil {
 			return err
+		}
+		for _, it := range quoted {
+			if it.Kind == domain.AncillarySeat {
+				if err := holdSeat(tx, it.SegmentID, it.PassengerID, it.Seat, offerID, d.now(), row.ExpiresAt, opPrice); err != nil {
+					return err
+				}
+			}
 		}
 		q = domain.Quote{OfferID: offerID, Items: quoted, Total: total, ExpiresAt: row.ExpiresAt.UTC()}
 		return nil
@@ -378,7 +408,7 @@ func (d *Demo) checkSeatChoice(tx *gorm.DB, o offeredItem, typed, op string) (st
 	if err := tx.Where("id = ?", o.Seg).Take(&seg).Error; err != nil {
 		return "", fmt.Errorf("read segment: %w", err)
 	}
-	seats, err := seatsOf(tx, seg.FlightID)
+	seats, err := d.seatsHeld(tx, seg.FlightID)
 	if err != nil {
 		return "", fmt.Errorf("read seats: %w", err)
 	}
@@ -455,6 +485,9 @@ func (d *Demo) FulfilAncillaries(ctx context.Context, req domain.FulfilRequest) 
 		for i, q := range quoted {
 			if q.Kind == domain.AncillarySeat {
 				if err := takeSeatByCode(tx, q.SegmentID, q.PassengerID, q.Seat); err != nil {
+					return err
+				}
+				if err := releaseHold(tx, q.SegmentID, q.PassengerID); err != nil {
 					return err
 				}
 			}

@@ -235,7 +235,15 @@ func (d *Demo) checkIn(tx *gorm.DB, req domain.CheckInRequest, fp string) ([]dom
 			return nil, domain.Errorf(domain.Invalid, opCheckIn, msgDangerousGoods)
 		}
 		if f.International() {
-			doc, err := checkDocument(p.Document, f.Departure, now)
+			given := p.Document
+			if given == nil {
+				// No document in the request: the one on file (given at an earlier
+				// check-in, e.g. on a flight this one replaced) is used again.
+				if given, err = d.documentOnFile(tx, p.PassengerID); err != nil {
+					return nil, err
+				}
+			}
+			doc, err := checkDocument(given, f.Departure, now)
 			if err != nil {
 				return nil, err
 			}
@@ -307,6 +315,34 @@ func checkDocument(doc *domain.TravelDocument, dep, today time.Time) (*domain.Tr
 	return &d, nil
 }
 
+// documentOnFile returns the travel document a passenger gave most recently, nil
+// when there is none. The booking system keeps APIS data with the passenger: a
+// check-in on a replacement flight does not ask for it again.
+func (d *Demo) documentOnFile(tx *gorm.DB, paxID int64) (*domain.TravelDocument, error) {
+	var rows []documentRow
+	if err := tx.Where("passenger_id = ?", paxID).Order("created_at DESC, id DESC").Limit(1).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("read document: %w", err)
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	r := rows[0]
+	number, err := d.sealer.Open(r.NumberSealed)
+	if err != nil {
+		return nil, fmt.Errorf("read document: %w", err)
+	}
+	birth, err := d.sealer.Open(r.BirthDateSealed)
+	if err != nil {
+		return nil, fmt.Errorf("read document: %w", err)
+	}
+	born, err := time.Parse(time.DateOnly, birth)
+	if err != nil {
+		return nil, fmt.Errorf("read document: birth date: %w", err)
+	}
+	return &domain.TravelDocument{Type: r.Type, Number: domain.Secret(number), Nationality: domain.CountryCode(r.Nationality),
+		IssuingCountry: domain.CountryCode(r.IssuingCountry), Expiry: r.Expiry, BirthDate: born}, nil
+}
+
 func (d *Demo) storeDocument(tx *gorm.DB, paxID, segID int64, doc domain.TravelDocument, now time.Time) error {
 	if err := tx.Where("passenger_id = ? AND segment_id = ?", paxID, segID).Delete(&documentRow{}).Error; err != nil {
 		return fmt.Errorf("store document: %w", err)
@@ -332,7 +368,7 @@ func (d *Demo) storeDocument(tx *gorm.DB, paxID, segID int64, doc domain.TravelD
 // requested seat; else the seat already held; else a free seat of the cabin, next to
 // the previous passenger of the request when possible, window first otherwise.
 func (d *Demo) assignSeats(tx *gorm.DB, b domain.Booking, seg domain.Segment, req []domain.PassengerCheckIn, pax []domain.Passenger) ([]string, error) {
-	rows, err := seatsOf(tx, seg.Flight.ID)
+	rows, err := d.seatsHeld(tx, seg.Flight.ID)
 	if err != nil {
 		return nil, err
 	}

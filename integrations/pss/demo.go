@@ -81,7 +81,7 @@ func policyOf(tx *gorm.DB, carrier string) (domain.CheckInPolicy, error) {
 }
 
 // SeatMap returns the seats of a flight in row and letter order, Free when no one
-// holds them.
+// holds them (a seat held for someone's unpaid basket of extras is not free).
 func (d *Demo) SeatMap(ctx context.Context, flightID int64) (domain.SeatMap, error) {
 	tx := d.db.Gorm.WithContext(ctx)
 	var n int64
@@ -91,7 +91,7 @@ func (d *Demo) SeatMap(ctx context.Context, flightID int64) (domain.SeatMap, err
 	if n == 0 {
 		return domain.SeatMap{}, domain.Errorf(domain.NotFound, "seat map", "no flight %d", flightID)
 	}
-	seats, err := seatsOf(tx, flightID)
+	seats, err := d.seatsHeld(tx, flightID)
 	if err != nil {
 		return domain.SeatMap{}, fmt.Errorf("seat map of flight %d: %w", flightID, err)
 	}

@@ -148,6 +148,7 @@ func TestDemoCasesHoldAtAnyTime(t *testing.T) {
 		"MU3ACC": {domain.Eligible, domain.Eligible, domain.Eligible},
 		"DM4FRA": {domain.WindowClosed},
 		"FX5LHR": {domain.WindowNotOpen},
+		"PR4NCE": {domain.SegmentNotActive, domain.WindowNotOpen},
 	}
 	for _, now := range nows {
 		t.Run(now.Format(time.RFC3339), func(t *testing.T) {

@@ -111,7 +111,8 @@ func (s *spec) checkRequest(r *http.Request, body []byte) (string, []string) {
 	}
 	id, _ := op["operationId"].(string)
 	var probs []string
-	for _, p := range op["parameters"].([]any) {
+	params, _ := op["parameters"].([]any) // an operation may have none
+	for _, p := range params {
 		pm := s.ref(p)
 		name, in := pm["name"].(string), pm["in"].(string)
 		required, _ := pm["required"].(bool)

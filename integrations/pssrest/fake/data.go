@@ -32,6 +32,7 @@ type fare struct {
 }
 
 type booking struct {
+	id    int64 // the booking system's own id, by creation
 	b     domain.Booking
 	fares map[int64]fare // by segment
 	emds  []domain.EMD
@@ -112,7 +113,7 @@ func seed(now time.Time) *airline {
 			add(1301+day%2*10, day, "CDG", 13, 0, 80, 89))
 	}
 	book := func(loc domain.RecordLocator, f *flight, brand string, amount int64, changeable bool, fee int64, refundable bool, names ...string) {
-		b := &booking{b: domain.Booking{Locator: loc, Contact: domain.Contact{Lang: "en"}}, fares: map[int64]fare{}}
+		b := &booking{id: int64(len(a.bookings) + 1), b: domain.Booking{Locator: loc, Contact: domain.Contact{Lang: "en"}}, fares: map[int64]fare{}}
 		for _, n := range names {
 			given, surname, _ := strings.Cut(n, " ")
 			b.b.Passengers = append(b.b.Passengers, domain.Passenger{ID: a.id(), Name: domain.PersonName{Given: given, Surname: surname}, Type: domain.Adult, TicketNumber: a.document()})
@@ -426,10 +427,19 @@ func (a *airline) offer(loc domain.RecordLocator, now time.Time) (domain.Ancilla
 		if s.Status != domain.SegmentConfirmed {
 			continue
 		}
+		var free []string
+		for _, st := range a.flights[s.Flight.ID].seats {
+			if _, taken := a.flights[s.Flight.ID].occupant[st.Code]; !taken && st.Cabin == s.Cabin {
+				free = append(free, st.Code)
+			}
+		}
 		for _, p := range b.b.Passengers {
 			o.Items = append(o.Items,
-				domain.OfferItem{Code: "0CC", Kind: domain.AncillaryBag, Name: "First checked bag (23 kg)", PassengerID: p.ID, SegmentID: s.ID, Price: eur(35), Max: 1},
-				domain.OfferItem{Code: "0B5", Kind: domain.AncillarySeat, Name: "Seat of your choice", PassengerID: p.ID, SegmentID: s.ID, Price: eur(9), Max: 1})
+				domain.OfferItem{Code: "0CC", Kind: domain.AncillaryBag, Name: "First checked bag (23 kg)", PassengerID: p.ID, SegmentID: s.ID, Price: eur(35), Max: 1})
+			if len(free) > 0 {
+				o.Items = append(o.Items, domain.OfferItem{Code: "0B5", Kind: domain.AncillarySeat, Name: "Seat of your choice", PassengerID: p.ID,
+					SegmentID: s.ID, Price: eur(9), Max: 1, Seats: free})
+			}
 		}
 	}
 	a.offers[o.ID] = offer{o: o}
@@ -458,6 +468,14 @@ func (a *airline) price(id string, items []domain.BasketItem, now time.Time) (do
 		if found == nil || it.Quantity < 1 || it.Quantity > found.Max {
 			return domain.Quote{}, domain.Errorf(domain.Invalid, "price basket", "item not in the offer: %s", it.Code)
 		}
+		if found.Kind == domain.AncillarySeat {
+			if !slices.Contains(found.Seats, it.Seat) {
+				return domain.Quote{}, domain.Errorf(domain.Invalid, "price basket", "seat not sold by this item: %q", it.Seat)
+			}
+			if a.seatTaken(it, of.o.Locator) {
+				return domain.Quote{}, domain.Errorf(domain.Conflict, "price basket", domain.SeatTaken)
+			}
+		}
 		total := found.Price.Times(it.Quantity)
 		q.Items = append(q.Items, domain.QuotedItem{BasketItem: it, Kind: found.Kind, Name: found.Name, Unit: found.Price, Total: total})
 		q.Total.Minor += total.Minor
@@ -483,9 +501,34 @@ func (a *airline) fulfil(id string, loc domain.RecordLocator, items []domain.Bas
 	}
 	var out []domain.EMD
 	for _, it := range q.Items {
+		if it.Seat != "" {
+			a.flightOf(b, it.SegmentID).occupant[it.Seat] = it.PassengerID
+			b.b.Seats = append(b.b.Seats, domain.SeatAssignment{PassengerID: it.PassengerID, SegmentID: it.SegmentID, Seat: it.Seat})
+		}
 		e := domain.EMD{Number: a.document(), Code: it.Code, PassengerID: it.PassengerID, SegmentID: it.SegmentID, Quantity: it.Quantity, Amount: it.Total, Seat: it.Seat}
 		b.emds = append(b.emds, e)
 		out = append(out, e)
 	}
 	return out, nil
+}
+
+// flightOf returns the flight of a booking's segment.
+func (a *airline) flightOf(b *booking, segID int64) *flight {
+	for _, s := range b.b.Segments {
+		if s.ID == segID {
+			return a.flights[s.Flight.ID]
+		}
+	}
+	return &flight{occupant: map[string]int64{}}
+}
+
+// seatTaken reports whether a basket item's seat went to another passenger since
+// the offer was made.
+func (a *airline) seatTaken(it domain.BasketItem, loc domain.RecordLocator) bool {
+	b, err := a.find(loc)
+	if err != nil {
+		return true
+	}
+	o, taken := a.flightOf(b, it.SegmentID).occupant[it.Seat]
+	return taken && o != it.PassengerID
 }

@@ -77,6 +77,10 @@ func New(apiKey string, now func() time.Time) *Server {
 	m.HandleFunc("GET /bookings/{locator}/ancillary-offer", s.ancillaryOffer)
 	m.HandleFunc("POST /ancillary-offers/{offerId}/quotes", s.idempotent(s.quote))
 	m.HandleFunc("POST /ancillary-offers/{offerId}/fulfilments", s.idempotent(s.fulfil))
+	m.HandleFunc("GET /carriers", s.carriers)
+	m.HandleFunc("GET /flights", s.flightsDeparting)
+	m.HandleFunc("GET /operated-flights/{flightNumber}/{date}", s.flightByKey)
+	m.HandleFunc("GET /operated-flights/{flightNumber}/{date}/travellers", s.travellers)
 	s.mux = m
 	return s
 }

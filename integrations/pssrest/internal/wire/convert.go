@@ -214,7 +214,7 @@ func FromOffer(o domain.AncillaryOffer) AncillaryOffer {
 	w := AncillaryOffer{ID: o.ID, Locator: string(o.Locator), ExpiresAt: o.ExpiresAt, Items: []OfferItem{}}
 	for _, it := range o.Items {
 		w.Items = append(w.Items, OfferItem{Code: it.Code, Kind: string(it.Kind), Name: it.Name, PassengerID: it.PassengerID, SegmentID: it.SegmentID,
-			Price: FromMoney(it.Price), Max: it.Max, Seat: it.Seat})
+			Price: FromMoney(it.Price), Max: it.Max, Seat: it.Seat, Seats: it.Seats})
 	}
 	return w
 }
@@ -224,7 +224,7 @@ func ToOffer(w AncillaryOffer) domain.AncillaryOffer {
 	o := domain.AncillaryOffer{ID: w.ID, Locator: domain.RecordLocator(w.Locator), ExpiresAt: w.ExpiresAt}
 	for _, it := range w.Items {
 		o.Items = append(o.Items, domain.OfferItem{Code: it.Code, Kind: domain.AncillaryKind(it.Kind), Name: it.Name, PassengerID: it.PassengerID,
-			SegmentID: it.SegmentID, Price: ToMoney(it.Price), Max: it.Max, Seat: it.Seat})
+			SegmentID: it.SegmentID, Price: ToMoney(it.Price), Max: it.Max, Seat: it.Seat, Seats: it.Seats})
 	}
 	return o
 }

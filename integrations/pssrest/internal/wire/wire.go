@@ -225,6 +225,8 @@ type OfferItem struct {
 	Price       Money  `json:"price"`
 	Max         int    `json:"max"`
 	Seat        string `json:"seat,omitempty"`
+	// Seats are the seats a seat item sold by type lets the passenger choose.
+	Seats []string `json:"seats,omitempty"`
 }
 
 // AncillaryOffer is what can be bought for a booking.
