@@ -51,6 +51,12 @@ type TranscriptEntry struct {
 	Status     DeliveryStatus
 	ErrorCode  int
 	Error      string
+	// Undelivered marks an outbound message that did not go out (failed,
+	// blocked, or stuck in the queue) and that staff may still send again or
+	// set aside; Retried and Dismissed say what a person did with it.
+	Undelivered bool
+	Retried     bool
+	Dismissed   bool
 }
 
 // InboxKind says why a conversation is in the staff inbox.
@@ -83,6 +89,11 @@ type InboxItem struct {
 	// TakenBy is the staff member who took the handoff over and has not handed it
 	// back yet ("" while nobody has).
 	TakenBy string
+	// Seq is the undelivered message's place in its conversation (InboxUndelivered
+	// only); Retried says a person sent it again already (a message gets one
+	// retry from the console).
+	Seq     int
+	Retried bool
 }
 
 // ResultsQuery selects the results the dashboard shows: runs of flows started in
@@ -156,7 +167,33 @@ type PushResult struct {
 const (
 	AuditHandBack   AuditAction = "handback"
 	AuditAgentReply AuditAction = "agent_reply"
+	// AuditRetryMessage and AuditDismissMessage: a person sent an undelivered
+	// message again, or set it aside with a reason.
+	AuditRetryMessage   AuditAction = "retry_message"
+	AuditDismissMessage AuditAction = "dismiss_message"
+	// AuditPrivacyExport and AuditPrivacyErase: an admin exported or erased a
+	// traveller's data from the console (the subject is a blind index).
+	AuditPrivacyExport AuditAction = "privacy_export"
+	AuditPrivacyErase  AuditAction = "privacy_erase"
 )
+
+// MessageSubject names an outbound message of a conversation as the subject of
+// audit entries.
+func MessageSubject(conversationID int64, seq int) string {
+	return ConversationSubject(conversationID) + " message " + strconv.Itoa(seq)
+}
+
+// SubjectSummary is what is held about a data subject, without the data: what
+// an admin sees before exporting or erasing it.
+type SubjectSummary struct {
+	// Key names the subject in audit logs: its kind and a blind index of the
+	// identifier, never the identifier.
+	Key           string
+	Conversations []ConversationSummary
+	// Counts are the rows held per kind of record (messages, boarding passes,
+	// travel documents, …), zero counts left out.
+	Counts map[string]int64
+}
 
 // ConversationSubject names a conversation as the subject of audit entries.
 func ConversationSubject(id int64) string { return "conversation " + strconv.FormatInt(id, 10) }

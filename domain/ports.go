@@ -39,7 +39,9 @@ type PassengerCheckIn struct {
 	// Seat is the seat to take; empty keeps the assigned seat or lets the booking
 	// system assign one.
 	Seat string
-	// Document is required on international flights.
+	// Document is required on international flights; nil there asks the booking
+	// system to use the one it holds for the passenger from an earlier check-in
+	// (an Invalid error when it holds none).
 	Document *TravelDocument
 	// DangerousGoodsAck records that the traveller confirmed carrying no forbidden
 	// dangerous goods.

@@ -25,7 +25,12 @@ type Turn struct {
 	// (reference and surname matched): flight updates for it reach this
 	// conversation.
 	Linked RecordLocator
-	At     time.Time
+	// LinkedNames are the names of the passengers of the Linked booking, as the
+	// booking system holds them: the store keeps a blind index of each, so that
+	// staff find the conversation by a traveller's name whatever booking system
+	// holds the booking.
+	LinkedNames []PersonName
+	At          time.Time
 }
 
 // PassRef names the boarding passes of one passenger on one segment of a booking.

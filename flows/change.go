@@ -35,7 +35,9 @@ const (
 // changeFlow changes flights at the traveller's request, under the fare's rules:
 // pick the flights, a new date, one of up to 10 priced alternatives, confirm, pay
 // the difference when there is one, and get the new itinerary. Old boarding passes
-// stop being valid. With the goal "cancel_booking" it cancels for a refund instead.
+// stop being valid; whoever was checked in is checked in on the new flights and
+// gets new ones (recheckIn). With the goal "cancel_booking" it cancels for a
+// refund instead.
 func changeFlow() *Flow {
 	return &Flow{
 		Name:    "change",
@@ -435,13 +437,14 @@ func changeEffect(ctx context.Context, t *Turn) (Event, error) {
 		t.Say("error.unavailable")
 		return "reissue_unavailable", nil
 	}
-	t.reissued(res, a, s.Involuntary)
+	t.reissued(ctx, res, a, key)
 	return "reissued", nil
 }
 
-// reissued tells the new itinerary, voids old boarding passes and, after a
-// disruption, the traveller's rights.
-func (t *Turn) reissued(res domain.Reissue, a AltSlot, involuntary bool) {
+// reissued tells the new itinerary, voids old boarding passes and checks in again
+// those who were checked in on the old flights (recheckIn). key is the reissue's
+// idempotency key.
+func (t *Turn) reissued(ctx context.Context, res domain.Reissue, a AltSlot, key string) {
 	b := res.Booking
 	t.Booking = &b
 	var lines []string
@@ -453,9 +456,6 @@ func (t *Turn) reissued(res domain.Reissue, a AltSlot, involuntary bool) {
 	for _, c := range res.VoidedCheckIns {
 		t.voided = append(t.voided, domain.PassRef{Locator: b.Locator, PassengerID: c.PassengerID, SegmentID: c.SegmentID})
 	}
-	if len(res.VoidedCheckIns) > 0 {
-		t.Ask(t.T("change.checkin_again"), t.Choice("intent:check_in", "menu.check_in"))
-	}
 	if len(res.Refunded) > 0 {
 		var total domain.Money
 		for _, d := range res.Refunded {
@@ -463,6 +463,7 @@ func (t *Turn) reissued(res domain.Reissue, a AltSlot, involuntary bool) {
 		}
 		t.Say("change.extras_refunded", "amount", t.money(total))
 	}
+	t.recheckIn(ctx, res, key)
 }
 
 // reissuePaid completes a paid change when the provider confirms the payment.
@@ -471,13 +472,14 @@ func (e *Engine) reissuePaid(ctx context.Context, t *Turn, ref string, o *OpenOr
 		e.refundAndTell(ctx, t, rec, "change cannot be made", "pay.refunded_refused")
 		return
 	}
-	res, err := e.changes.Reissue(ctx, domain.ReissueRequest{IdempotencyKey: "reissue:" + ref, Locator: domain.RecordLocator(o.Locator),
+	key := "reissue:" + ref
+	res, err := e.changes.Reissue(ctx, domain.ReissueRequest{IdempotencyKey: key, Locator: domain.RecordLocator(o.Locator),
 		SegmentIDs: o.Segments, AlternativeID: o.AltID, PaymentID: rec.PaymentID})
 	if err != nil {
 		e.settleRefused(ctx, t, rec, "change", err)
 		return
 	}
-	t.reissued(res, *o.Alt, false)
+	t.reissued(ctx, res, *o.Alt, key)
 }
 
 func enterConfirmCancel(t *Turn) {

@@ -230,6 +230,10 @@ func lookupBooking(ctx context.Context, t *Turn) (Event, error) {
 		t.Slots.Locator, t.Slots.Surname = string(b.Locator), p.surname
 		t.Slots.Known = &KnownBooking{Locator: string(b.Locator), Surname: p.surname}
 		t.linked = b.Locator
+		t.linkedNames = t.linkedNames[:0]
+		for _, px := range b.Passengers {
+			t.linkedNames = append(t.linkedNames, px.Name)
+		}
 		t.Slots.PendingLocators, t.Slots.PendingSurnames = nil, nil
 		if f := t.e.flows[t.Conv.Flow]; f != nil && f.AfterLookup != nil {
 			return f.AfterLookup(t), nil

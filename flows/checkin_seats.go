@@ -432,7 +432,14 @@ func enterCheckedIn(t *Turn) {
 		t.Say("checkin.no_passes")
 		return
 	}
-	for _, bp := range t.passesToSend {
+	t.showPasses(t.passesToSend)
+	t.Say("checkin.goodbye")
+}
+
+// showPasses sends each boarding pass as a barcode image with its details and as a
+// PDF, both behind the pass's unguessable token.
+func (t *Turn) showPasses(passes []domain.BoardingPass) {
+	for _, bp := range passes {
 		caption := t.T("pass.caption", "name", bp.Name.String(), "flight", bp.Flight.String(),
 			"from", string(bp.Origin.Code), "to", string(bp.Destination.Code), "seat", bp.Seat,
 			"departure", t.FormatTime(bp.Departure, bp.Origin.Location),
@@ -447,7 +454,6 @@ func enterCheckedIn(t *Turn) {
 				URL: "/passes/" + bp.Token + ".pdf", Filename: passFilename(bp, "pdf"), MIME: "application/pdf",
 				Caption: t.T("pass.pdf_caption", "name", bp.Name.String(), "flight", bp.Flight.String())}})
 	}
-	t.Say("checkin.goodbye")
 }
 
 func passFilename(bp domain.BoardingPass, ext string) string {

@@ -27,6 +27,19 @@ type DeliveryStore interface {
 	ReachOutsideWindow(ctx context.Context, ch domain.Channel, userID string, limit int) (bool, error)
 }
 
+// claimLoader is a DeliveryStore that returns the conversation with the lease it
+// grants, in one statement, saving the read that would follow.
+type claimLoader interface {
+	ClaimDeliveryLoad(ctx context.Context, conversationID int64, until time.Time) (domain.Conversation, bool, error)
+}
+
+// idleReleaser is a DeliveryStore that can give a conversation's delivery lease
+// back only when none of its messages is queued, in one statement: it saves the
+// read that would otherwise confirm that nothing is left after a batch.
+type idleReleaser interface {
+	ReleaseDeliveryIfIdle(ctx context.Context, conversationID int64) (bool, error)
+}
+
 // tierRetry is how long a message waits when the messaging tier is used up
 // before it is tried again (the tier is a moving 24-hour window).
 const tierRetry = 15 * time.Minute
@@ -100,15 +113,31 @@ func (d *Deliverer) Deliver(ctx context.Context, conversationID int64) error {
 	if lease <= 0 {
 		lease = deliveryLease
 	}
-	ok, err := d.store.ClaimDelivery(ctx, conversationID, d.now().Add(lease))
+	var (
+		claimed *domain.Conversation
+		ok      bool
+		err     error
+	)
+	if cl, loads := d.store.(claimLoader); loads {
+		var conv domain.Conversation
+		conv, ok, err = cl.ClaimDeliveryLoad(ctx, conversationID, d.now().Add(lease))
+		claimed = &conv
+	} else {
+		ok, err = d.store.ClaimDelivery(ctx, conversationID, d.now().Add(lease))
+	}
 	if err != nil {
 		return fmt.Errorf("deliver conversation %d: %w", conversationID, err)
 	}
 	if !ok {
 		return domain.ErrBusy
 	}
+	idle, canReleaseIdle := d.store.(idleReleaser)
 	for {
-		n, err := d.deliverPending(ctx, conversationID)
+		// The conversation read with the claim serves the first round; later
+		// rounds (messages committed meanwhile) read it again, since the
+		// traveller has written since.
+		n, err := d.deliverPending(ctx, conversationID, claimed)
+		claimed = nil
 		if err != nil || n == 0 {
 			rerr := recordThroughOutage(ctx, func() error { return d.store.ReleaseDelivery(ctx, conversationID) })
 			if rerr != nil && err == nil {
@@ -116,20 +145,43 @@ func (d *Deliverer) Deliver(ctx context.Context, conversationID int64) error {
 			}
 			return err
 		}
+		if !canReleaseIdle {
+			continue
+		}
+		// Release unless messages were committed while these were sent; those
+		// are sent in the next round, under the same lease.
+		released := false
+		err = recordThroughOutage(ctx, func() (err error) {
+			released, err = idle.ReleaseDeliveryIfIdle(ctx, conversationID)
+			return err
+		})
+		if err != nil {
+			// As after any failure, give the lease back for the retry.
+			if rerr := d.store.ReleaseDelivery(ctx, conversationID); rerr != nil {
+				err = errors.Join(err, rerr)
+			}
+			return fmt.Errorf("deliver conversation %d: %w", conversationID, err)
+		}
+		if released {
+			return nil
+		}
 	}
 }
 
 // deliverPending sends what is queued now and reports how many messages it
 // handled; Deliver calls it until nothing is left, so that messages committed
 // while it was sending (and whose own job found the lease taken) go out too.
-func (d *Deliverer) deliverPending(ctx context.Context, conversationID int64) (int, error) {
-	conv, err := d.store.Conversation(ctx, conversationID)
-	if err != nil {
-		return 0, fmt.Errorf("deliver conversation %d: %w", conversationID, err)
-	}
+// claimed, when not nil, is the conversation as the claim read it.
+func (d *Deliverer) deliverPending(ctx context.Context, conversationID int64, claimed *domain.Conversation) (int, error) {
 	msgs, err := d.store.PendingOutbound(ctx, conversationID)
 	if err != nil || len(msgs) == 0 {
 		return 0, err
+	}
+	var conv domain.Conversation
+	if claimed != nil {
+		conv = *claimed
+	} else if conv, err = d.store.Conversation(ctx, conversationID); err != nil {
+		return 0, fmt.Errorf("deliver conversation %d: %w", conversationID, err)
 	}
 	sender, ok := d.senders[conv.Channel]
 	content, cerr := d.engine.contentFor(ctx, conv.ContentVersion)

@@ -32,7 +32,8 @@ type Change struct {
 }
 
 // Diff lists what changed from old to new, texts first (by language, then key),
-// then rules (by path).
+// then knowledge articles (by language, then articles.ID.field), then rules (by
+// path).
 func Diff(old, new Content) []Change {
 	var out []Change
 	langs := map[domain.Lang]bool{}
@@ -44,6 +45,16 @@ func Diff(old, new Content) []Change {
 	}
 	for _, l := range sortedLangs(langs) {
 		out = append(out, diffMaps(l, old.Messages[l], new.Messages[l])...)
+	}
+	langs = map[domain.Lang]bool{}
+	for l := range old.Articles {
+		langs[l] = true
+	}
+	for l := range new.Articles {
+		langs[l] = true
+	}
+	for _, l := range sortedLangs(langs) {
+		out = append(out, diffArticles(l, old.Articles[l], new.Articles[l])...)
 	}
 	out = append(out, diffMaps("", flattenRules(old.Rules), flattenRules(new.Rules))...)
 	return out
@@ -154,10 +165,12 @@ const (
 )
 
 // CheckDraft is what must hold before content is published: Validate for the
-// given languages (the enabled ones, and any being added) and the rules in range.
+// given languages (the enabled ones, and any being added), the rules in range and
+// the articles' links well formed.
 func (c Content) CheckDraft(langs []domain.Lang) []Problem {
 	out := c.Validate(langs)
 	out = append(out, c.Rules.problems()...)
+	out = append(out, c.articleProblems()...)
 	sort.SliceStable(out, func(i, j int) bool { return out[i].String() < out[j].String() })
 	return out
 }

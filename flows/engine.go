@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -246,6 +247,7 @@ func (e *Engine) Turn(ctx context.Context, conv domain.Conversation, in domain.I
 		VoidPasses:   t.voided,
 		Preferences:  t.preferences,
 		Linked:       t.linked,
+		LinkedNames:  t.linkedNames,
 		At:           now,
 	}
 	if t.lookupFailures > 0 {
@@ -370,7 +372,7 @@ func (e *Engine) run(ctx context.Context, t *Turn) {
 func (e *Engine) understand(t *Turn) {
 	text := strings.TrimSpace(t.In.Text)
 	if e.nlu != nil && text != "" && t.In.Payload == "" {
-		t.U = e.nlu.Understand(text, t.Conv.Lang)
+		t.U = understandWithin(t.context, e.nlu, text, t.Conv.Lang)
 	}
 	// Inside a flow, a weakly recognised global intent must not throw away a
 	// half-done check-in ("all" read as start over) nor hijack an answer ("French"
@@ -428,8 +430,16 @@ func (e *Engine) serves(l domain.Lang) bool {
 
 // route starts a flow from an idle conversation.
 func (e *Engine) route(ctx context.Context, t *Turn) {
-	_, hasLoc := t.U.First(domain.EntityLocator)
+	asked, kept := t.Slots.Clarifying, t.Slots.ClarifyLocator
+	t.Slots.Clarifying, t.Slots.ClarifyLocator = nil, ""
+	loc, hasLoc := t.U.First(domain.EntityLocator)
+	if kept != "" && !hasLoc && slices.Contains(asked, string(t.U.Intent)) {
+		// The traveller gave their booking reference, then picked what to do:
+		// the flow starts with the reference as if it came with the choice.
+		t.U.Entities = append(t.U.Entities, domain.Entity{Type: domain.EntityLocator, Text: kept, Normalized: kept})
+	}
 	switch {
+	case hasLoc && t.U.Intent == domain.IntentNone && len(asked) > 0 && t.clarifyAgain(asked, loc.Normalized):
 	case t.U.Intent == domain.IntentCheckIn, t.U.Intent == domain.IntentBoardingPass:
 		t.Slots.Goal = string(t.U.Intent)
 		e.start(ctx, t, "checkin")

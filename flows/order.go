@@ -25,7 +25,8 @@ const (
 )
 
 // orderFlow sells extras: find the booking, show what the booking system offers,
-// fill a basket per passenger and flight, quote it, and send a payment link. The
+// fill a basket per passenger and flight (seats chosen seat by seat, see
+// order_seats.go), quote it, and send a payment link. The
 // provider's webhook settles it later, whatever the traveller is doing then
 // (paymentEvent): the extras are issued and the receipt sent, or the money refunded.
 func orderFlow() *Flow {
@@ -37,15 +38,21 @@ func orderFlow() *Flow {
 			ev("correct", lookingUp, chooseExtra),
 			ev("offer_ready", chooseExtra, loadingOffer),
 			ev("offer_ready_kind", chooseItem, loadingOffer),
+			ev("offer_ready_seat", choosePaidSeat, loadingOffer),
 			ev("nothing_for_sale", noExtras, loadingOffer),
 			ev("offer_unavailable", orderUnavailable, loadingOffer),
 			ev("pick_kind", chooseItem, chooseExtra),
+			ev("pick_seats", choosePaidSeat, chooseExtra),
+			ev("seat_next", choosePaidSeat, choosePaidSeat),
+			ev("more_seats", choosePaidSeat, choosePaidSeat),
+			ev("seats_done", chooseExtra, choosePaidSeat),
 			ev("pick_item", chooseWho, chooseItem),
-			ev("back", chooseExtra, chooseItem, chooseWho),
+			ev("back", chooseExtra, chooseItem, chooseWho, choosePaidSeat),
 			ev("added", chooseExtra, chooseWho),
 			ev("checkout", pricing, chooseExtra),
 			ev("priced", reviewBasket, pricing),
 			ev("basket_invalid", chooseExtra, pricing),
+			ev("seat_taken", choosePaidSeat, pricing),
 			ev("offer_expired", loadingOffer, pricing, payingOrder),
 			ev("pricing_unavailable", chooseExtra, pricing),
 			ev("more", chooseExtra, reviewBasket),
@@ -59,6 +66,7 @@ func orderFlow() *Flow {
 			chooseExtra:      {Enter: enterChooseExtra, Handle: handleChooseExtra, NeedsOffer: true},
 			chooseItem:       {Enter: enterChooseItem, Handle: handleChooseItem, NeedsOffer: true},
 			chooseWho:        {Enter: enterChooseWho, Handle: handleChooseWho, NeedsBooking: true, NeedsOffer: true},
+			choosePaidSeat:   {Enter: enterChoosePaidSeat, Handle: handleChoosePaidSeat, NeedsBooking: true, NeedsOffer: true},
 			pricing:          {Effect: priceBasket},
 			reviewBasket:     {Enter: enterReview, Handle: handleReview, NeedsBooking: true},
 			payingOrder:      {Effect: payOrder, NeedsBooking: true},
@@ -98,8 +106,16 @@ func loadOffer(ctx context.Context, t *Turn) (Event, error) {
 	if len(sellable(o)) == 0 {
 		return "nothing_for_sale", nil
 	}
-	// Asked for bags or meals: go straight there when the offer has them.
-	if k := goalKind(t.Slots.Goal); k != "" && hasKind(o, k) {
+	// Asked for a seat, bags or meals: go straight there when the offer has them.
+	k := goalKind(t.Slots.Goal)
+	if k == domain.AncillarySeat && hasKind(o, k) {
+		t.startSeats()
+		return "offer_ready_seat", nil
+	}
+	if k == domain.AncillarySeat {
+		t.Say("order.no_seats")
+	}
+	if k != "" && hasKind(o, k) {
 		t.sale().Kind = string(k)
 		t.Say("order.intro")
 		return "offer_ready_kind", nil
@@ -113,16 +129,18 @@ func goalKind(goal string) domain.AncillaryKind {
 		return domain.AncillaryBag
 	case intentMeal:
 		return domain.AncillaryMeal
+	case intentChooseSeat:
+		return domain.AncillarySeat
 	}
 	return ""
 }
 
-// sellable lists the offer's items the chat sells: everything but seats, which
-// travellers choose on the seat map at check-in.
+// sellable lists the offer's items the chat sells: everything still for sale, seats
+// when the item names the seats to choose from.
 func sellable(o domain.AncillaryOffer) []domain.OfferItem {
 	var out []domain.OfferItem
 	for _, it := range o.Items {
-		if it.Kind != domain.AncillarySeat && it.Max > 0 {
+		if it.Max > 0 && (it.Kind != domain.AncillarySeat || len(it.SeatChoices()) > 0) {
 			out = append(out, it)
 		}
 	}
@@ -170,6 +188,9 @@ func handleChooseExtra(t *Turn) Event {
 	s := t.sale()
 	p := t.In.Payload
 	switch {
+	case p == "kind:"+string(domain.AncillarySeat) && hasKind(*t.offer, domain.AncillarySeat):
+		t.startSeats()
+		return "pick_seats"
 	case strings.HasPrefix(p, "kind:"):
 		s.Kind = strings.TrimPrefix(p, "kind:")
 		return "pick_kind"
@@ -182,6 +203,10 @@ func handleChooseExtra(t *Turn) Event {
 	o := *t.offer
 	for _, k := range domain.AncillaryKinds {
 		if hasKind(o, k) && t.textHas(t.Words("order.words."+string(k))) {
+			if k == domain.AncillarySeat {
+				t.startSeats()
+				return "pick_seats"
+			}
 			s.Kind = string(k)
 			return "pick_kind"
 		}
@@ -363,6 +388,8 @@ func priceBasket(ctx context.Context, t *Turn) (Event, error) {
 	}
 	q, err := t.e.extras.PriceBasket(ctx, s.OfferID, s.Basket)
 	switch {
+	case domain.IsCode(err, domain.Conflict) && domain.ErrorMessage(err) == domain.SeatTaken:
+		return seatTaken(ctx, t)
 	case domain.IsCode(err, domain.Conflict):
 		t.Say("order.offer_expired")
 		return "offer_expired", nil
@@ -391,7 +418,11 @@ func (t *Turn) quoteLines(q domain.Quote) []string {
 				flight = sg.Flight.Number.String()
 			}
 		}
-		lines = append(lines, t.T("order.line", "quantity", strconv.Itoa(it.Quantity), "name", it.Name,
+		name := it.Name
+		if it.Seat != "" {
+			name = t.T("order.seat_line", "name", it.Name, "seat", it.Seat)
+		}
+		lines = append(lines, t.T("order.line", "quantity", strconv.Itoa(it.Quantity), "name", name,
 			"passenger", who, "flight", flight, "price", t.money(it.Total)))
 	}
 	return lines

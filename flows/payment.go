@@ -240,10 +240,15 @@ func (e *Engine) fulfilOrder(ctx context.Context, t *Turn, ref string, o *OpenOr
 		return
 	}
 	var lines []string
+	seats := false
 	for _, d := range emds {
-		lines = append(lines, t.T("order.receipt_line", "item", t.itemName(d.Code, o), "document", d.Number))
+		lines = append(lines, t.T("order.receipt_line", "item", t.itemName(d, o), "document", d.Number))
+		seats = seats || d.Seat != ""
 	}
 	t.Say("order.receipt", "locator", o.Locator, "total", t.money(rec.Amount), "lines", strings.Join(lines, "\n"))
+	if seats {
+		t.Say("order.seat_receipt")
+	}
 }
 
 // settleRefused handles a booking system's answer to a paid order or change:
@@ -262,14 +267,16 @@ func (e *Engine) settleRefused(ctx context.Context, t *Turn, rec PaymentRecord, 
 	e.refundAndTell(ctx, t, rec, what+" could not be issued", key)
 }
 
-// itemName finds how an item was described when it was bought.
-func (t *Turn) itemName(code string, o *OpenOrder) string {
+// itemName finds how an item was described when it was bought: the line of the
+// same service for the same passenger, flight and seat.
+func (t *Turn) itemName(d domain.EMD, o *OpenOrder) string {
 	for i, it := range o.Items {
-		if it.Code == code && i < len(o.Lines) {
+		if it.Code == d.Code && i < len(o.Lines) && (it.PassengerID == 0 || it.PassengerID == d.PassengerID) &&
+			(it.SegmentID == 0 || it.SegmentID == d.SegmentID) && it.Seat == d.Seat {
 			return o.Lines[i]
 		}
 	}
-	return code
+	return d.Code
 }
 
 // money renders an amount for the traveller.

@@ -49,6 +49,11 @@ type SaleSlots struct {
 	Basket   []domain.BasketItem    `json:"basket,omitempty"`
 	Quote    *domain.Quote          `json:"quote,omitempty"`
 	Link     string                 `json:"link,omitempty"`
+	// The passenger and segment whose paid seat is being chosen, and the page of
+	// seats shown as choices.
+	SeatPax  int64 `json:"seat_pax,omitempty"`
+	SeatSeg  int64 `json:"seat_seg,omitempty"`
+	SeatPage int   `json:"seat_page,omitempty"`
 
 	Segments    []int64    `json:"segs,omitempty"` // segments being changed or rebooked
 	Date        string     `json:"date,omitempty"` // wanted travel date, YYYY-MM-DD
@@ -141,6 +146,29 @@ func (t *Turn) clarify() bool {
 	}
 	choices = append(choices, t.Choice("intent:human", "menu.human"))
 	t.Ask(t.T("clarify.prompt"), dedupe(choices)...)
+	t.Slots.Clarifying = nil
+	for _, in := range t.U.Alternatives {
+		t.Slots.Clarifying = append(t.Slots.Clarifying, string(in))
+	}
+	return true
+}
+
+// clarifyAgain answers a clarifying question answered with a booking reference
+// alone: the reference is kept and the same choices are offered again, instead
+// of guessing that the traveller wants to check in. It reports whether it asked.
+func (t *Turn) clarifyAgain(asked []string, locator string) bool {
+	var choices []domain.Choice
+	for _, in := range asked {
+		if key, ok := clarifyLabels[domain.Intent(in)]; ok {
+			choices = append(choices, t.Choice("intent:"+in, key))
+		}
+	}
+	if len(choices) == 0 {
+		return false
+	}
+	choices = append(choices, t.Choice("intent:human", "menu.human"))
+	t.Ask(t.T("clarify.with_booking", "locator", locator), dedupe(choices)...)
+	t.Slots.Clarifying, t.Slots.ClarifyLocator = asked, locator
 	return true
 }
 
@@ -175,9 +203,13 @@ func (e *Engine) salesFlowFor(t *Turn) (string, bool) {
 		t.Slots.Goal = string(in)
 		return "order", true
 	case intentChooseSeat:
-		// Seats are chosen on the seat map during check-in.
-		t.Slots.Goal = string(domain.IntentCheckIn)
-		return "checkin", true
+		if t.Conv.Flow == "checkin" {
+			// Checking in, the seat is chosen on the seat map, for free.
+			return "checkin", true
+		}
+		// Otherwise the extras flow sells a seat of the traveller's choice.
+		t.Slots.Goal = string(in)
+		return "order", true
 	}
 	return "", false
 }

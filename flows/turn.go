@@ -42,6 +42,11 @@ type Slots struct {
 	TakenOver bool `json:"taken_over,omitempty"`
 	// Reminded is set once the traveller was reminded of this flow.
 	Reminded bool `json:"reminded,omitempty"`
+	// Clarifying lists the intents a clarifying question just offered, and
+	// ClarifyLocator a booking reference the traveller answered it with: the
+	// flow they then pick starts with that reference.
+	Clarifying     []string `json:"clarifying,omitempty"`
+	ClarifyLocator string   `json:"clarify_locator,omitempty"`
 
 	// Sales and changes (flows/order.go, change.go, rebook.go).
 	Sale *SaleSlots `json:"sale,omitempty"`
@@ -113,6 +118,7 @@ type Turn struct {
 	passesToSend   []domain.BoardingPass // new or re-sent, to be shown
 	lookupFailures int
 	linked         domain.RecordLocator
+	linkedNames    []domain.PersonName
 	preferences    []domain.PreferenceUpdate
 	transitions    []domain.Transition
 	voided         []domain.PassRef

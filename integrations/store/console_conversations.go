@@ -20,9 +20,9 @@ const maxFound = 50
 
 // FindConversations finds conversations by booking reference (the links turns
 // recorded), WhatsApp phone number or Messenger id (through their blind
-// indexes), or a passenger's name on a linked booking of the built-in booking
-// system (an external booking system's names are not searchable). Newest
-// activity first.
+// indexes), or a passenger's name on a linked booking, whatever booking system
+// holds it (through the name indexes of privacy_names.go). Newest activity
+// first.
 func (s *Store) FindConversations(ctx context.Context, q domain.ConversationQuery) ([]domain.ConversationSummary, error) {
 	const op = "find conversations"
 	limit := q.Limit
@@ -54,11 +54,10 @@ func (s *Store) FindConversations(ctx context.Context, q domain.ConversationQuer
 		err = db.Model(&conversationRow{}).Where("channel = ? AND user_id IN ?", string(domain.Messenger), forms).
 			Pluck("id", &ids).Error
 	case strings.TrimSpace(q.Name) != "":
-		name := strings.ToLower(strings.Join(strings.Fields(q.Name), " "))
-		err = db.Raw(`SELECT DISTINCT cb.conversation_id FROM conversation_bookings cb
-			JOIN pss_bookings b ON b.locator = cb.locator
-			JOIN pss_passengers p ON p.booking_id = b.id
-			WHERE LOWER(p.surname) = ? OR LOWER(p.given || ' ' || p.surname) = ?`, name, name).Scan(&ids).Error
+		ids, err = s.conversationsByName(db, q.Name)
+		if domain.IsCode(err, domain.Invalid) {
+			return nil, err
+		}
 	default:
 		return nil, domain.Errorf(domain.Invalid, op, "give a booking reference, a phone number, a Messenger id or a name")
 	}
@@ -140,7 +139,8 @@ func isSystem(channelMessageID string) bool {
 
 // Transcript returns the last limit messages of a conversation in both
 // directions, oldest first, the texts opened; outbound messages carry their
-// delivery status and the platform's error code.
+// delivery status, the platform's error code, and whether staff may still act
+// on them as undelivered (RetryMessage, DismissMessage) or did.
 func (s *Store) Transcript(ctx context.Context, conversationID int64, limit int) ([]domain.TranscriptEntry, error) {
 	const op = "read transcript"
 	if limit <= 0 || limit > 1000 {
@@ -156,6 +156,11 @@ func (s *Store) Transcript(ctx context.Context, conversationID int64, limit int)
 		Order("seq DESC").Limit(limit).Find(&out).Error; err != nil {
 		return nil, fmt.Errorf("%s %d: %w", op, conversationID, err)
 	}
+	var channel []string
+	if err := s.db.WithContext(ctx).Model(&conversationRow{}).Where("id = ?", conversationID).Limit(1).Pluck("channel", &channel).Error; err != nil {
+		return nil, fmt.Errorf("%s %d: %w", op, conversationID, err)
+	}
+	stuckBefore := s.now().Add(-stuckAfter)
 	entries := make([]domain.TranscriptEntry, 0, len(in)+len(out))
 	for _, r := range in {
 		m, err := s.toDomainInbound(r)
@@ -174,8 +179,12 @@ func (s *Store) Transcript(ctx context.Context, conversationID int64, limit int)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", op, err)
 		}
+		stuck := m.Status == domain.StatusQueued && len(channel) == 1 && channel[0] != string(domain.WebChat) && r.CreatedAt.Before(stuckBefore) &&
+			(r.RetriedAt == nil || r.RetriedAt.Before(stuckBefore))
+		dead := (m.Status == domain.StatusFailed || m.Status == domain.StatusBlocked || stuck) && r.DismissedAt == nil
 		entries = append(entries, domain.TranscriptEntry{At: m.CreatedAt, Text: m.Text, Kind: m.Kind, Choices: m.Choices,
-			Purpose: m.Purpose, HumanAgent: m.HumanAgent, Seq: m.Seq, Status: m.Status, ErrorCode: r.ErrorCode, Error: m.Error})
+			Purpose: m.Purpose, HumanAgent: m.HumanAgent, Seq: m.Seq, Status: m.Status, ErrorCode: r.ErrorCode, Error: m.Error,
+			Undelivered: dead, Retried: r.RetriedAt != nil, Dismissed: r.DismissedAt != nil})
 	}
 	// A turn's replies are written after the message they answer (same or later
 	// time): on a tie the traveller's message comes first; outbound keep their seq.
@@ -210,7 +219,8 @@ const stuckAfter = 10 * time.Minute
 // conversation waiting in the handoff flow (with the staff member who took it
 // over, from the audit log), turns since the given time that ended a flow on an
 // error or in an error state, and undelivered messages (failed, blocked by the
-// channel's policy, or queued for ten minutes) since then.
+// channel's policy, or queued for ten minutes) since then, unless a person set
+// them aside (DismissMessage).
 func (s *Store) Inbox(ctx context.Context, since time.Time, limit int) ([]domain.InboxItem, error) {
 	const op = "read inbox"
 	if limit <= 0 || limit > 500 {
@@ -303,7 +313,7 @@ func (s *Store) Inbox(ctx context.Context, since time.Time, limit int) ([]domain
 			reason = "still queued after " + strconv.Itoa(d.Attempts) + " attempts"
 		}
 		items = append(items, domain.InboxItem{Kind: domain.InboxUndelivered, ConversationID: d.ConversationID, Channel: d.Channel,
-			At: d.At, Reason: reason, Code: d.Code, Status: d.Status})
+			At: d.At, Reason: reason, Code: d.Code, Status: d.Status, Seq: d.Seq, Retried: d.Retried})
 	}
 	sort.SliceStable(items, func(i, j int) bool { return items[i].At.After(items[j].At) })
 	if len(items) > limit {

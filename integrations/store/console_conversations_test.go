@@ -21,6 +21,7 @@ type step struct {
 	tr          []domain.Transition
 	out         []domain.Outbound
 	linked      domain.RecordLocator
+	names       []domain.PersonName
 }
 
 func commitStep(t testing.TB, s *Store, conv int64, at time.Time, st step) {
@@ -40,7 +41,7 @@ func commitStep(t testing.TB, s *Store, conv int64, at time.Time, st step) {
 		st.tr[i].ContentVersion, st.tr[i].Lang = c.ContentVersion, c.Lang
 	}
 	if err := s.CommitTurn(context.Background(), domain.Turn{Conversation: c, Transitions: st.tr, Outbound: st.out,
-		Linked: st.linked, At: at}); err != nil {
+		Linked: st.linked, LinkedNames: st.names, At: at}); err != nil {
 		t.Fatalf("commit turn of conversation %d: %v", conv, err)
 	}
 }

@@ -126,6 +126,31 @@ func (s *Store) ClaimDelivery(ctx context.Context, conversationID int64, until t
 	return res.RowsAffected == 1, nil
 }
 
+// ClaimDeliveryLoad is ClaimDelivery returning the conversation as well, read
+// by the same statement; the conversation is zero when the lease is not granted.
+func (s *Store) ClaimDeliveryLoad(ctx context.Context, conversationID int64, until time.Time) (domain.Conversation, bool, error) {
+	const op = "claim delivery"
+	var rows []conversationRow
+	err := s.db.WithContext(ctx).Raw(`UPDATE conversations SET delivering_until = ?
+		WHERE id = ? AND (delivering_until IS NULL OR delivering_until < ?) RETURNING *`, until.UTC(), conversationID, s.now()).
+		Scan(&rows).Error
+	if err != nil {
+		return domain.Conversation{}, false, fmt.Errorf("%s of conversation %d: %w", op, conversationID, unavailable(err))
+	}
+	if len(rows) == 0 {
+		return domain.Conversation{}, false, nil
+	}
+	c, err := s.toDomainConversation(rows[0])
+	if err != nil {
+		// Not held by anyone who can use it: give it back at once.
+		if rerr := s.ReleaseDelivery(ctx, conversationID); rerr != nil {
+			err = errors.Join(err, rerr)
+		}
+		return domain.Conversation{}, false, fmt.Errorf("%s: %w", op, err)
+	}
+	return c, true, nil
+}
+
 // ReleaseDelivery gives the lease back.
 func (s *Store) ReleaseDelivery(ctx context.Context, conversationID int64) error {
 	err := s.db.WithContext(ctx).Exec(`UPDATE conversations SET delivering_until = NULL WHERE id = ?`, conversationID).Error
@@ -133,6 +158,20 @@ func (s *Store) ReleaseDelivery(ctx context.Context, conversationID int64) error
 		return fmt.Errorf("release delivery of conversation %d: %w", conversationID, unavailable(err))
 	}
 	return nil
+}
+
+// ReleaseDeliveryIfIdle gives the lease back only when none of the
+// conversation's messages is queued, and reports whether it did: one statement
+// where reading the queue and then releasing would take two. A message
+// committed after it released is sent by its own delivery job.
+func (s *Store) ReleaseDeliveryIfIdle(ctx context.Context, conversationID int64) (bool, error) {
+	res := s.db.WithContext(ctx).Exec(`UPDATE conversations SET delivering_until = NULL WHERE id = ?
+		AND NOT EXISTS (SELECT 1 FROM outbound_messages WHERE conversation_id = ? AND status = ?)`,
+		conversationID, conversationID, string(domain.StatusQueued))
+	if res.Error != nil {
+		return false, fmt.Errorf("release delivery of conversation %d: %w", conversationID, unavailable(res.Error))
+	}
+	return res.RowsAffected == 1, nil
 }
 
 type webhookWorker struct {
@@ -405,10 +444,13 @@ type DeadLetter struct {
 	Reason         string
 	Attempts       int
 	At             time.Time
+	// Retried: a person sent it again from the console already (once only).
+	Retried bool
 }
 
 // DeadLetters lists the newest failed and blocked outbound messages, and those
-// still queued after the given age (their deliveries keep failing).
+// still queued after the given age (their deliveries keep failing); messages a
+// person dismissed are left out.
 func (s *Store) DeadLetters(ctx context.Context, stuckAfter time.Duration, limit int) ([]DeadLetter, error) {
 	var rows []struct {
 		ID             int64
@@ -420,12 +462,12 @@ func (s *Store) DeadLetters(ctx context.Context, stuckAfter time.Duration, limit
 		Error          string
 		Attempts       int
 		UpdatedAt      time.Time
+		RetriedAt      *time.Time
 	}
 	err := s.db.WithContext(ctx).Table("outbound_messages").
-		Select("outbound_messages.id, outbound_messages.conversation_id, conversations.channel, outbound_messages.seq, outbound_messages.status, outbound_messages.error_code, outbound_messages.error, outbound_messages.attempts, outbound_messages.updated_at").
+		Select("outbound_messages.id, outbound_messages.conversation_id, conversations.channel, outbound_messages.seq, outbound_messages.status, outbound_messages.error_code, outbound_messages.error, outbound_messages.attempts, outbound_messages.updated_at, outbound_messages.retried_at").
 		Joins("JOIN conversations ON conversations.id = outbound_messages.conversation_id").
-		Where("outbound_messages.status IN ? OR (outbound_messages.status = ? AND conversations.channel <> ? AND outbound_messages.created_at < ?)",
-			[]string{string(domain.StatusFailed), string(domain.StatusBlocked)}, string(domain.StatusQueued), string(domain.WebChat), s.now().Add(-stuckAfter)).
+		Where(deadLetterWhere, deadLetterArgs(s.now().Add(-stuckAfter))...).
 		Order("outbound_messages.updated_at DESC").Limit(limit).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("dead letters: %w", err)
@@ -433,7 +475,8 @@ func (s *Store) DeadLetters(ctx context.Context, stuckAfter time.Duration, limit
 	out := make([]DeadLetter, len(rows))
 	for i, r := range rows {
 		out[i] = DeadLetter{ID: r.ID, ConversationID: r.ConversationID, Channel: domain.Channel(r.Channel), Seq: r.Seq,
-			Status: domain.DeliveryStatus(r.Status), Code: r.ErrorCode, Reason: r.Error, Attempts: r.Attempts, At: r.UpdatedAt.UTC()}
+			Status: domain.DeliveryStatus(r.Status), Code: r.ErrorCode, Reason: r.Error, Attempts: r.Attempts, At: r.UpdatedAt.UTC(),
+			Retried: r.RetriedAt != nil}
 	}
 	return out, nil
 }

@@ -162,7 +162,10 @@ func (s *Store) newRiverClient(driver riverdriver.Driver[*sql.Tx]) (*river.Clien
 		&river.PeriodicJobOpts{ID: kindSweep, RunOnStart: true},
 	)
 	// Workers fetch at once when notified of new jobs (PostgreSQL LISTEN, or an
-	// insert by this very client); the cooldown only bounds how often.
+	// insert by this very client); the cooldown only bounds how often (and how
+	// often an insert sends NOTIFY). 50 ms was tried: two fewer transactions per
+	// turn and 7 % less CPU per turn at 40 turns/s, but replies 60 ms slower
+	// there and no more turns per second at saturation, so it was not kept.
 	cooldown := min(10*time.Millisecond, s.opts.PollInterval)
 	return river.NewClient(driver, &river.Config{
 		ErrorHandler:      &errorHandler{log: s.log, failed: s.opts.JobFailed},

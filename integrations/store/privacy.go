@@ -462,12 +462,12 @@ func (s *Store) Erase(ctx context.Context, subj domain.DataSubject, actor string
 			}
 		}
 		if len(convs) > 0 {
-			// Messages, replies, transitions and booking links go with their
-			// conversation (ON DELETE CASCADE); they are counted first.
+			// Messages, replies, transitions, booking links and name indexes go
+			// with their conversation (ON DELETE CASCADE); they are counted first.
 			for _, t := range []struct {
 				table string
 				model any
-			}{{"inbound_messages", &inboundRow{}}, {"outbound_messages", &outboundRow{}}, {"transitions", &transitionRow{}}, {"conversation_bookings", &conversationBookingRow{}}} {
+			}{{"inbound_messages", &inboundRow{}}, {"outbound_messages", &outboundRow{}}, {"transitions", &transitionRow{}}, {"conversation_bookings", &conversationBookingRow{}}, {"conversation_names", &conversationNameRow{}}} {
 				var n int64
 				if err := tx.Model(t.model).Where("conversation_id IN ?", convs).Count(&n).Error; err != nil {
 					return fmt.Errorf("erase %s: %w", t.table, err)

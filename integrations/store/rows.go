@@ -70,6 +70,10 @@ type outboundRow struct {
 	DedupeKey string
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	// RetriedAt and DismissedAt record what a person did with it after it did
+	// not go out (console_dead_letters.go).
+	RetriedAt   *time.Time
+	DismissedAt *time.Time
 }
 
 func (outboundRow) TableName() string { return "outbound_messages" }

@@ -23,7 +23,8 @@ import (
 //     conversation's sequence), boarding passes (superseding earlier passes of the
 //     same passenger and segment) and a failed look-up if t.LookupFailureKey is set;
 //   - the link of the conversation to the booking t.Linked, if set, so that flight
-//     updates for that booking reach the conversation (linking twice is a no-op).
+//     updates for that booking reach the conversation (linking twice is a no-op),
+//     with blind indexes of t.LinkedNames for staff's search by name.
 //
 // When either guard fails nothing is written and the error has code
 // domain.Conflict: the caller reloads and starts the turn again. Subscribers of the
@@ -90,6 +91,9 @@ func (s *Store) CommitTurn(ctx context.Context, t domain.Turn) error {
 		}
 		if t.Linked != "" {
 			if err := linkBooking(tx, c.ID, t.Linked, at); err != nil {
+				return err
+			}
+			if err := s.indexNames(tx, c.ID, t.LinkedNames); err != nil {
 				return err
 			}
 		}
