@@ -30,6 +30,11 @@ type ConversationConsole interface {
 	StaffAction(ctx context.Context, conversationID int64, payload string, audit domain.AuditEntry) error
 	// AgentReply queues a person's reply with its delivery and audit entry.
 	AgentReply(ctx context.Context, conversationID int64, staff, text string, audit domain.AuditEntry) (domain.Outbound, error)
+	// RetryMessage queues an undelivered message of the conversation again,
+	// once, under the channel's usual policy; DismissMessage sets it aside with
+	// a reason. Both commit with their audit entry.
+	RetryMessage(ctx context.Context, conversationID int64, seq int, audit domain.AuditEntry) error
+	DismissMessage(ctx context.Context, conversationID int64, seq int, reason string, audit domain.AuditEntry) error
 	Results(ctx context.Context, q domain.ResultsQuery) (domain.Results, error)
 }
 
@@ -139,9 +144,12 @@ type conversationView struct {
 	// an answer, where a hand-back may resume.
 	Steps      []string
 	Transcript []transcriptLine
-	WithPerson bool
-	CanAct     bool
-	Private    bool // personal data is shown (admin, agent)
+	// Undelivered are the messages that did not go out and that an agent may
+	// send again or set aside.
+	Undelivered []transcriptLine
+	WithPerson  bool
+	CanAct      bool
+	Private     bool // personal data is shown (admin, agent)
 }
 
 // transcriptLine is a transcript entry with its text as the role may see it.
@@ -179,7 +187,11 @@ func (s *Server) loadConversation(ctx context.Context, cc ConversationConsole, a
 			}
 			e.Choices = choices
 		}
-		v.Transcript = append(v.Transcript, transcriptLine{TranscriptEntry: e, Shown: maskText(e.Text, private)})
+		line := transcriptLine{TranscriptEntry: e, Shown: maskText(e.Text, private)}
+		v.Transcript = append(v.Transcript, line)
+		if e.Undelivered {
+			v.Undelivered = append(v.Undelivered, line)
+		}
 	}
 	return v, nil
 }
@@ -220,6 +232,8 @@ func conversationPage(s *Server, c *gin.Context, a actor) {
 		"takeover": "You have taken this conversation over: the assistant stays silent until you hand it back.",
 		"reply":    "Your reply is on its way.",
 		"handback": "The assistant has the conversation again.",
+		"retry":    "The message is queued again: it goes out under the channel's usual rules (inside the 24-hour window as it is, otherwise as an approved template).",
+		"dismiss":  "The message is set aside; the audit log keeps your reason.",
 	}[c.Query("done")]
 	p.Data = v
 	s.render(c, http.StatusOK, "conversation", p)
@@ -375,11 +389,15 @@ func apiConversation(s *Server, c *gin.Context, a actor) {
 		Status     domain.DeliveryStatus `json:"status,omitempty"`
 		ErrorCode  int                   `json:"error_code,omitempty"`
 		Error      string                `json:"error,omitempty"`
+		// Undelivered: it may be retried (unless Retried) or dismissed.
+		Undelivered bool `json:"undelivered,omitempty"`
+		Retried     bool `json:"retried,omitempty"`
+		Dismissed   bool `json:"dismissed,omitempty"`
 	}
 	entries := make([]entryJSON, 0, len(v.Transcript))
 	for _, e := range v.Transcript {
 		j := entryJSON{At: e.At, Direction: "out", Text: e.Shown, Purpose: e.Purpose, HumanAgent: e.HumanAgent, Seq: e.Seq,
-			Status: e.Status, ErrorCode: e.ErrorCode, Error: e.Error}
+			Status: e.Status, ErrorCode: e.ErrorCode, Error: e.Error, Undelivered: e.Undelivered, Retried: e.Retried, Dismissed: e.Dismissed}
 		if e.Inbound {
 			j.Direction, j.System, j.Payload = "in", e.System, e.Payload
 		}

@@ -39,6 +39,7 @@ func (r *consoleRig) handedOff(user string) int64 {
 	in, _, _ := r.store.NextInbound(ctx, id)
 	c.Flow, c.State, c.ContentVersion, c.Lang, c.Data = "handoff", "waiting_human", 1, "en", json.RawMessage(parkedSlots)
 	err = r.store.CommitTurn(ctx, domain.Turn{Conversation: c, InboundID: in.ID, Linked: "ABC123", At: r.clock.Now(),
+		LinkedNames: []domain.PersonName{{Given: "Eva", Surname: "Jansen", Title: "MRS"}},
 		Transitions: []domain.Transition{{Flow: "checkin", From: "collect_documents", Event: "park:handoff"},
 			{Flow: "handoff", From: "idle", To: "waiting_human", Event: "start"}},
 		Outbound: []domain.Outbound{{Kind: domain.OutText, Text: "A colleague will answer you here shortly, Eva Jansen."}}})

@@ -12,7 +12,8 @@ import (
 // The staff inbox: conversations waiting for a person, turns that ended on an
 // error, and messages that did not go out, newest first. The page asks for its
 // list again every few seconds (htmx), so that new handoffs appear without a
-// reload.
+// reload. An undelivered message links to its conversation, where agents send it
+// again or set it aside (console_conversations_undelivered.go).
 
 const (
 	// inboxHorizon is how far back failures are listed; handoffs are listed
@@ -40,10 +41,12 @@ type inboxData struct {
 	Items   []domain.InboxItem
 	Poll    string
 	Waiting int
+	// CanAct: the reader may send undelivered messages again or set them aside.
+	CanAct bool
 }
 
-func newInboxData(items []domain.InboxItem) inboxData {
-	d := inboxData{Items: items, Poll: inboxPoll}
+func newInboxData(items []domain.InboxItem, a actor) inboxData {
+	d := inboxData{Items: items, Poll: inboxPoll, CanAct: a.can(agents)}
 	for _, it := range items {
 		if it.Kind == domain.InboxHandoff && it.TakenBy == "" {
 			d.Waiting++
@@ -59,17 +62,17 @@ func inboxPage(s *Server, c *gin.Context, a actor) {
 		return
 	}
 	p := pageFor(a, "Inbox", "inbox")
-	p.Data = newInboxData(items)
+	p.Data = newInboxData(items, a)
 	s.render(c, http.StatusOK, "inbox", p)
 }
 
 // inboxPartial is the inbox's list alone, for the page's polling.
-func inboxPartial(s *Server, c *gin.Context, _ actor) {
+func inboxPartial(s *Server, c *gin.Context, a actor) {
 	items, ok := s.inboxItems(c, false)
 	if !ok {
 		return
 	}
-	s.renderTemplate(c, http.StatusOK, "inbox", "items", newInboxData(items))
+	s.renderTemplate(c, http.StatusOK, "inbox", "items", newInboxData(items, a))
 }
 
 func apiInbox(s *Server, c *gin.Context, _ actor) {
@@ -88,10 +91,14 @@ func apiInbox(s *Server, c *gin.Context, _ actor) {
 		Code           int                   `json:"code,omitempty"`
 		Status         domain.DeliveryStatus `json:"status,omitempty"`
 		TakenBy        string                `json:"taken_by,omitempty"`
+		// Seq names an undelivered message for its retry and dismiss routes.
+		Seq     int  `json:"seq,omitempty"`
+		Retried bool `json:"retried,omitempty"`
 	}
 	out := make([]itemJSON, len(items))
 	for i, it := range items {
-		out[i] = itemJSON{it.Kind, it.ConversationID, it.Channel, it.Flow, it.State, it.At, it.Reason, it.Code, it.Status, it.TakenBy}
+		out[i] = itemJSON{it.Kind, it.ConversationID, it.Channel, it.Flow, it.State, it.At, it.Reason, it.Code, it.Status, it.TakenBy,
+			it.Seq, it.Retried}
 	}
 	c.JSON(http.StatusOK, gin.H{"items": out})
 }

@@ -419,6 +419,12 @@ func (s *Server) renderDraft(c *gin.Context, status int, a actor, v draftView, m
 		if strings.HasPrefix(key, "rules") {
 			return "/console/rules"
 		}
+		if id, ok := strings.CutPrefix(key, "articles."); ok {
+			return "/console/knowledge/" + id
+		}
+		if strings.HasPrefix(key, "articles[") {
+			return "/console/knowledge"
+		}
 		return ""
 	}
 	type problemRow struct {

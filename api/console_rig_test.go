@@ -90,7 +90,7 @@ func newConsoleRigOn(t *testing.T, db *database.DB) *consoleRig {
 	if _, err := st.PublishContent(t.Context(), body, "skybridge", "content shipped with the release"); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(New(Config{Console: st, Tokens: st, Languages: testLangs, Now: clk.Now}))
+	srv := httptest.NewServer(New(Config{Console: st, Tokens: st, Privacy: storePrivacy{st}, Languages: testLangs, Now: clk.Now}))
 	t.Cleanup(srv.Close)
 	return &consoleRig{t: t, URL: srv.URL, store: st, clock: clk, langs: testLangs}
 }

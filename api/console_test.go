@@ -21,7 +21,7 @@ import (
 
 // concretePath fills a route's parameters with values that exist in the rig.
 func concretePath(p string) string {
-	return strings.NewReplacer(":flow", "checkin", ":lang", "fr", ":version", "1", ":name", "nobody", ":conversation", "1").Replace(p)
+	return strings.NewReplacer(":flow", "checkin", ":lang", "fr", ":version", "1", ":name", "nobody", ":conversation", "1", ":seq", "1", ":article", "baggage-allowance").Replace(p)
 }
 
 // TestConsoleRouteRoles walks every route of the table with a session of every

@@ -19,6 +19,9 @@ type Privacy interface {
 	ExportSubject(ctx context.Context, subj domain.DataSubject, actor string) (any, error)
 	// EraseSubject deletes it and returns the rows erased per table.
 	EraseSubject(ctx context.Context, subj domain.DataSubject, actor string) (map[string]int64, error)
+	// FindSubject says what is held about the subject without disclosing it:
+	// the console's step before an export or an erasure.
+	FindSubject(ctx context.Context, subj domain.DataSubject) (domain.SubjectSummary, error)
 }
 
 // maxPrivacyBody bounds a privacy request: it names one traveller.
@@ -36,6 +39,8 @@ type privacyJSON struct {
 // erasure cannot be undone and an export discloses everything, so no narrower
 // role may do either.
 func (s *Server) routePrivacy(r *gin.Engine, c Config) {
+	// The console's privacy pages (console_privacy.go) use it too.
+	s.privacy = c.Privacy
 	if c.Privacy == nil || c.Tokens == nil {
 		return
 	}

@@ -16,6 +16,7 @@ type fakePrivacy struct {
 
 	ExportFunc func(ctx context.Context, subj domain.DataSubject, actor string) (any, error)
 	EraseFunc  func(ctx context.Context, subj domain.DataSubject, actor string) (map[string]int64, error)
+	FindFunc   func(ctx context.Context, subj domain.DataSubject) (domain.SubjectSummary, error)
 }
 
 func (f *fakePrivacy) record(action string, subj domain.DataSubject, actor string) {
@@ -42,6 +43,14 @@ func (f *fakePrivacy) ExportSubject(ctx context.Context, subj domain.DataSubject
 func (f *fakePrivacy) EraseSubject(ctx context.Context, subj domain.DataSubject, actor string) (map[string]int64, error) {
 	f.record("erase", subj, actor)
 	return f.EraseFunc(ctx, subj, actor)
+}
+
+func (f *fakePrivacy) FindSubject(ctx context.Context, subj domain.DataSubject) (domain.SubjectSummary, error) {
+	f.record("find", subj, "")
+	if f.FindFunc == nil {
+		return domain.SubjectSummary{}, domain.Errorf(domain.NotFound, "find", "nothing")
+	}
+	return f.FindFunc(ctx, subj)
 }
 
 func TestPrivacyRequestsNeedAnAdminToken(t *testing.T) {

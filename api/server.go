@@ -119,6 +119,7 @@ type Server struct {
 	closing      <-chan struct{}
 	flightStatus FlightStatus
 	metrics      Metrics
+	privacy      Privacy
 
 	console       ConsoleStore
 	langs         []domain.Lang

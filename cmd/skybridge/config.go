@@ -53,6 +53,8 @@ type Config struct {
 	Payments PaymentsConfig // payments.go
 
 	PSS PSSConfig // pss.go: the booking system
+
+	LLM LLMConfig // llm.go: the optional second opinion on unsure messages
 }
 
 // RetentionConfig says how long each class of personal data is kept; the
@@ -266,6 +268,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	var pssProblems []string
 	c.PSS, pssProblems = loadPSS(getenv)
 	problems = append(problems, pssProblems...)
+	var llmProblems []string
+	c.LLM, llmProblems = loadLLM(getenv)
+	problems = append(problems, llmProblems...)
 	// The demo payment page settles without taking money: it may only sell what
 	// the demo booking system issues, never a real airline's extras or tickets.
 	if c.PSS.Kind == "rest" && c.Payments.Provider == "demo" {
@@ -373,6 +378,12 @@ func (c Config) String() string {
 		"SKYBRIDGE_PSS_URL=" + c.PSS.URL,
 		"SKYBRIDGE_PSS_API_KEY=" + mask(c.PSS.APIKey),
 		"SKYBRIDGE_PSS_TIMEOUT=" + c.PSS.Timeout.String(),
+		"SKYBRIDGE_OFFER_TTL=" + c.PSS.OfferTTL.String(),
+		"SKYBRIDGE_CHANGE_OFFER_TTL=" + c.PSS.ChangeOfferTTL.String(),
+		"SKYBRIDGE_LLM_URL=" + redactedURL(c.LLM.URL),
+		"SKYBRIDGE_LLM_MODEL=" + c.LLM.Model,
+		"SKYBRIDGE_LLM_KEY=" + mask(c.LLM.Key),
+		"SKYBRIDGE_LLM_TIMEOUT=" + c.LLM.Timeout.String(),
 		"SKYBRIDGE_RETAIN_TRANSCRIPTS=" + retentionString(c.Retention.Transcripts),
 		"SKYBRIDGE_RETAIN_DOCUMENTS=" + retentionString(c.Retention.Documents),
 		"SKYBRIDGE_RETAIN_DELIVERIES=" + retentionString(c.Retention.Deliveries),

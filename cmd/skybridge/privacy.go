@@ -126,3 +126,7 @@ func (p privacyAPI) ExportSubject(ctx context.Context, subj domain.DataSubject, 
 func (p privacyAPI) EraseSubject(ctx context.Context, subj domain.DataSubject, actor string) (map[string]int64, error) {
 	return p.s.Erase(ctx, subj, actor)
 }
+
+func (p privacyAPI) FindSubject(ctx context.Context, subj domain.DataSubject) (domain.SubjectSummary, error) {
+	return p.s.FindSubject(ctx, subj)
+}

@@ -15,6 +15,7 @@ var (
 	_ domain.BookingSystem = (*pssrest.Client)(nil)
 	_ domain.Changes       = (*pssrest.Client)(nil)
 	_ domain.Ancillaries   = (*pssrest.Client)(nil)
+	_ domain.Manifest      = (*pssrest.Client)(nil)
 	_ domain.Changes       = (*pss.Demo)(nil)
 	_ domain.Ancillaries   = (*pss.Demo)(nil)
 )
@@ -32,7 +33,21 @@ type PSSConfig struct {
 	// Timeout bounds one call to the booking system, retries included
 	// (SKYBRIDGE_PSS_TIMEOUT, default 4.5s, 500ms to 30s).
 	Timeout time.Duration
+	// OfferTTL is how long the demo booking system's offer of extras can be
+	// bought (SKYBRIDGE_OFFER_TTL, default 1h); ChangeOfferTTL how long a priced
+	// flight change can be confirmed or paid (SKYBRIDGE_CHANGE_OFFER_TTL, default
+	// 30m). Both from 1m to 24h, the longest a payment link lives. An external
+	// booking system sets its own.
+	OfferTTL, ChangeOfferTTL time.Duration
 }
+
+// Offer lifetimes of the demo booking system: defaults and bounds.
+const (
+	defaultOfferTTL       = time.Hour
+	defaultChangeOfferTTL = 30 * time.Minute
+	minOfferTTL           = time.Minute
+	maxOfferTTL           = 24 * time.Hour
+)
 
 // loadPSS reads and checks the booking-system settings.
 func loadPSS(getenv func(string) string) (PSSConfig, []string) {
@@ -60,28 +75,50 @@ func loadPSS(getenv func(string) string) (PSSConfig, []string) {
 		problems = append(problems, fmt.Sprintf("SKYBRIDGE_PSS_TIMEOUT: %q is not a duration from 500ms to 30s", t))
 	}
 	p.Timeout = d
+	var problem string
+	if p.OfferTTL, problem = offerTTL(getenv, "SKYBRIDGE_OFFER_TTL", defaultOfferTTL); problem != "" {
+		problems = append(problems, problem)
+	}
+	if p.ChangeOfferTTL, problem = offerTTL(getenv, "SKYBRIDGE_CHANGE_OFFER_TTL", defaultChangeOfferTTL); problem != "" {
+		problems = append(problems, problem)
+	}
 	return p, problems
 }
 
-// bookingSystem is the wired booking system: the ports the flows call.
+// offerTTL reads an offer lifetime: a Go duration ("45m", "2h") within bounds.
+func offerTTL(getenv func(string) string, name string, def time.Duration) (time.Duration, string) {
+	v := strings.TrimSpace(getenv(name))
+	if v == "" {
+		return def, ""
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < minOfferTTL || d > maxOfferTTL {
+		return def, fmt.Sprintf("%s: %q is not a duration from 1m to 24h (e.g. 45m or 2h)", name, v)
+	}
+	return d, ""
+}
+
+// bookingSystem is the wired booking system: the ports the flows call, and the
+// manifest flight updates read (who is on a flight).
 type bookingSystem struct {
 	name     string
 	bookings domain.BookingSystem
 	changes  domain.Changes
 	extras   domain.Ancillaries
+	manifest domain.Manifest
 }
 
 // newBookingSystem builds the configured booking system. onState is told of the
 // REST adapter's circuit changes (metrics); demo is the built-in one. The
-// manifest (who is on a flight, for flight updates) stays the built-in booking
-// system's: the REST contract has no manifest yet.
+// manifest (who is on a flight, for flight updates) comes from the same system.
 func newBookingSystem(cfg PSSConfig, demo *pss.Demo, onState func(name, state string), log *slog.Logger) (bookingSystem, error) {
 	if cfg.Kind != "rest" {
-		return bookingSystem{name: "demo", bookings: demo, changes: demo, extras: demo}, nil
+		demo.OfferTTL, demo.AlternativeTTL = cfg.OfferTTL, cfg.ChangeOfferTTL
+		return bookingSystem{name: "demo", bookings: demo, changes: demo, extras: demo, manifest: demo}, nil
 	}
 	c, err := pssrest.New(pssrest.Config{BaseURL: cfg.URL, APIKey: cfg.APIKey, Timeout: cfg.Timeout, OnStateChange: onState, Log: log})
 	if err != nil {
 		return bookingSystem{}, fmt.Errorf("booking system: %w", err)
 	}
-	return bookingSystem{name: "rest", bookings: c, changes: c, extras: c}, nil
+	return bookingSystem{name: "rest", bookings: c, changes: c, extras: c, manifest: c}, nil
 }

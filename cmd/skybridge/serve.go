@@ -93,12 +93,19 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, ready chan<- strin
 	if err != nil {
 		return err
 	}
+	understander, _, err := newUnderstander(cfg.LLM, classifier, a.metrics, log) // llm.go
+	if err != nil {
+		return err
+	}
+	if cfg.LLM.Enabled() {
+		log.Info("unsure messages get a second opinion", "model", cfg.LLM.Model, "timeout", cfg.LLM.Timeout.String())
+	}
 	pay := newPayments(cfg, a.store, a.sealer, a.db, time.Now, log)
 	bs, err := newBookingSystem(cfg.PSS, a.pss, a.metrics.BreakerState, log) // pss.go
 	if err != nil {
 		return err
 	}
-	engine, err := flows.NewEngine(flows.Config{Store: a.store, NLU: classifier, Bookings: a.metrics.Bookings(bs.bookings), Log: log, Langs: cfg.Languages,
+	engine, err := flows.NewEngine(flows.Config{Store: a.store, NLU: understander, Bookings: a.metrics.Bookings(bs.bookings), Log: log, Langs: cfg.Languages,
 		Changes: bs.changes, Ancillaries: bs.extras,
 		Metrics: a.metrics, Payments: pay.provider, Ledger: pay.ledger, Statuses: a.store, Knowledge: a.store})
 	if err != nil {
@@ -117,7 +124,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, ready chan<- strin
 	for ch := range senders {
 		enabled = append(enabled, ch)
 	}
-	upd, err := newUpdates(cfg, a, engine, enabled, log)
+	upd, err := newUpdates(cfg, a, bs, engine, enabled, log) // updates.go
 	if err != nil {
 		return err
 	}

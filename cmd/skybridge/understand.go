@@ -2,11 +2,13 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"runtime"
 	"strings"
@@ -26,6 +28,9 @@ type understanding struct {
 	Unsure         bool            `json:"unsure,omitempty"`
 	Alternatives   []string        `json:"alternatives,omitempty"`
 	Entities       []understoodEnt `json:"entities"`
+	// Source is who decided the intent ("built-in" or "llm"), shown when the
+	// OpenAI-compatible endpoint is configured.
+	Source string `json:"source,omitempty"`
 }
 
 type understoodEnt struct {
@@ -54,7 +59,10 @@ func round(x float64) float64 { return float64(int(x*1000+0.5)) / 1000 }
 // understandCommand prints what the classifier makes of each message: the
 // arguments, or one message per line of stdin. --lang is the traveller's
 // stored language, --date the day relative dates count from, --eval FILE
-// measures the classifier on an evaluation set instead.
+// measures the classifier on an evaluation set instead. With SKYBRIDGE_LLM_URL
+// set, unsure messages get the endpoint's second opinion, as in the service,
+// and each line says which source decided (--eval measures the built-in
+// classifier alone).
 func understandCommand(cfg Config, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("understand", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -107,10 +115,20 @@ func understandCommand(cfg Config, args []string, stdin io.Reader, stdout, stder
 		return r.Write(stdout, *verbose)
 	}
 
+	_, second, err := newUnderstander(cfg.LLM, c, nil, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))) // llm.go
+	if err != nil {
+		return fmt.Errorf("understand: %w", err)
+	}
 	enc := json.NewEncoder(stdout)
 	enc.SetEscapeHTML(false)
 	emit := func(msg string) error {
-		return enc.Encode(toUnderstanding(msg, c.Understand(msg, hint)))
+		if second == nil {
+			return enc.Encode(toUnderstanding(msg, c.Understand(msg, hint)))
+		}
+		u, src := second.Decide(context.Background(), msg, hint)
+		out := toUnderstanding(msg, u)
+		out.Source = string(src)
+		return enc.Encode(out)
 	}
 	if fs.NArg() > 0 {
 		for _, msg := range fs.Args() {

@@ -46,6 +46,8 @@ type updates struct {
 	// retention is what the retention task enforces.
 	retention store.Retention
 	engine    *flows.Engine
+	// bookings states the carriers' check-in windows for the check-in-open timers.
+	bookings domain.BookingSystem
 }
 
 // statusSources returns the flight-status providers to poll: the configured REST
@@ -65,13 +67,13 @@ func statusSources(cfg Config, a *app, log *slog.Logger) []domain.FlightStatusSo
 }
 
 // newUpdates wires watching and fan-out and registers their job handlers.
-func newUpdates(cfg Config, a *app, engine *flows.Engine, enabled []domain.Channel, log *slog.Logger) (*updates, error) {
+func newUpdates(cfg Config, a *app, bs bookingSystem, engine *flows.Engine, enabled []domain.Channel, log *slog.Logger) (*updates, error) {
 	watcher := flows.NewWatcher(flows.WatcherConfig{
-		Store: a.store, Manifest: a.pss, Sources: statusSources(cfg, a, log),
+		Store: a.store, Manifest: bs.manifest, Sources: statusSources(cfg, a, log),
 		Content: func(ctx context.Context) (flows.Content, error) { return engine.Content(ctx, 0) },
 		Log:     log, Horizon: cfg.Status.Horizon,
 	})
-	notifier := flows.NewNotifier(a.store, a.pss, engine, enabled, time.Now, log)
+	notifier := flows.NewNotifier(a.store, bs.manifest, engine, enabled, time.Now, log)
 	tasks := []scheduler.Task{{Name: taskTimers, Spec: "@every 1m"}, {Name: taskRetention, Spec: cfg.Retention.Schedule},
 		{Name: taskFlowTimeouts, Spec: "@every 1m"}}
 	if cfg.Status.Poll != "off" {
@@ -81,7 +83,7 @@ func newUpdates(cfg Config, a *app, engine *flows.Engine, enabled []domain.Chann
 	if err != nil {
 		return nil, err
 	}
-	return &updates{watcher: watcher, notifier: notifier, sched: sched, retention: retention(cfg), engine: engine}, nil
+	return &updates{watcher: watcher, notifier: notifier, sched: sched, retention: retention(cfg), engine: engine, bookings: bs.bookings}, nil
 }
 
 // tick runs one periodic task.
@@ -94,7 +96,7 @@ func (u *updates) tick(a *app, log *slog.Logger) func(ctx context.Context, task 
 			return err
 		case taskTimers:
 			policy := func(c domain.CarrierCode) domain.CheckInPolicy {
-				p, err := a.pss.CheckInPolicy(ctx, c)
+				p, err := u.bookings.CheckInPolicy(ctx, c)
 				if err != nil {
 					return domain.DefaultCheckInPolicy
 				}
