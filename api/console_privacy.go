@@ -93,6 +93,27 @@ func (s *Server) privacyFail(c *gin.Context, a actor, v privacyView, err error) 
 	s.renderPrivacy(c, statusOf(err), a, v, domain.ErrorMessage(err), "")
 }
 
+// privacySubject reads the traveller a form names and finds what is held about
+// them; on failure it has answered the request.
+func (s *Server) privacySubject(c *gin.Context, a actor) (Privacy, privacyView, domain.DataSubject, domain.SubjectSummary, bool) {
+	p, ok := s.privacyService(c, false)
+	if !ok {
+		return nil, privacyView{}, domain.DataSubject{}, domain.SubjectSummary{}, false
+	}
+	v := privacyFormView(c)
+	subj, err := domain.ParseDataSubject(v.Kind, v.ID, v.Surname)
+	if err != nil {
+		s.privacyFail(c, a, v, err)
+		return nil, v, subj, domain.SubjectSummary{}, false
+	}
+	found, err := p.FindSubject(c.Request.Context(), subj)
+	if err != nil {
+		s.privacyFail(c, a, v, err)
+		return nil, v, subj, found, false
+	}
+	return p, v, subj, found, true
+}
+
 // privacyPage shows the form that finds a traveller.
 func privacyPage(s *Server, c *gin.Context, a actor) {
 	if _, ok := s.privacyService(c, false); !ok {
@@ -104,19 +125,8 @@ func privacyPage(s *Server, c *gin.Context, a actor) {
 // privacyFind shows what is held about the traveller, with the export and
 // erase forms.
 func privacyFind(s *Server, c *gin.Context, a actor) {
-	p, ok := s.privacyService(c, false)
+	_, v, _, found, ok := s.privacySubject(c, a)
 	if !ok {
-		return
-	}
-	v := privacyFormView(c)
-	subj, err := domain.ParseDataSubject(v.Kind, v.ID, v.Surname)
-	if err != nil {
-		s.privacyFail(c, a, v, err)
-		return
-	}
-	found, err := p.FindSubject(c.Request.Context(), subj)
-	if err != nil {
-		s.privacyFail(c, a, v, err)
 		return
 	}
 	v.Found = &found
@@ -126,22 +136,11 @@ func privacyFind(s *Server, c *gin.Context, a actor) {
 // privacyExport downloads everything held about the traveller: the JSON
 // document of POST /api/v1/privacy/export, as an attachment.
 func privacyExport(s *Server, c *gin.Context, a actor) {
-	p, ok := s.privacyService(c, false)
+	p, v, subj, found, ok := s.privacySubject(c, a)
 	if !ok {
 		return
 	}
-	v := privacyFormView(c)
-	subj, err := domain.ParseDataSubject(v.Kind, v.ID, v.Surname)
-	if err != nil {
-		s.privacyFail(c, a, v, err)
-		return
-	}
 	ctx := c.Request.Context()
-	found, err := p.FindSubject(ctx, subj)
-	if err != nil {
-		s.privacyFail(c, a, v, err)
-		return
-	}
 	exp, err := p.ExportSubject(ctx, subj, a.Name)
 	if err != nil {
 		s.privacyFail(c, a, v, err)
@@ -180,22 +179,11 @@ func confirms(subj domain.DataSubject, typed string) bool {
 // privacyErase erases the traveller once the admin typed the identifier again,
 // and shows what went.
 func privacyErase(s *Server, c *gin.Context, a actor) {
-	p, ok := s.privacyService(c, false)
+	p, v, subj, found, ok := s.privacySubject(c, a)
 	if !ok {
 		return
 	}
-	v := privacyFormView(c)
-	subj, err := domain.ParseDataSubject(v.Kind, v.ID, v.Surname)
-	if err != nil {
-		s.privacyFail(c, a, v, err)
-		return
-	}
 	ctx := c.Request.Context()
-	found, err := p.FindSubject(ctx, subj)
-	if err != nil {
-		s.privacyFail(c, a, v, err)
-		return
-	}
 	if !confirms(subj, c.PostForm("confirm")) {
 		v.Found = &found
 		s.renderPrivacy(c, http.StatusUnprocessableEntity, a, v,

@@ -12,19 +12,11 @@ import (
 func TestAbandonedFlowIsRemindedOnceThenExpires(t *testing.T) {
 	t.Parallel()
 	h := newSalesHarness(t)
-	ctx := context.Background()
 	tr := h.traveller("idle")
 	tr.send("Change flight", "intent:change_flight")
 	expect(t, tr.say("JN7KQP Jansen"), "Which date")
 
-	sweep := func() (int, int) {
-		t.Helper()
-		r, x, err := h.engine.SweepIdle(ctx, h.store)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r, x
-	}
+	sweep := func() (int, int) { return sweepIdle(t, h.engine, h.store) }
 	h.clock.Advance(10 * time.Minute)
 	if r, x := sweep(); r+x != 0 {
 		t.Fatalf("10 minutes idle: %d reminders, %d expiries, want none", r, x)
@@ -89,14 +81,7 @@ func TestHandBackRestartsTheIdleClock(t *testing.T) {
 	tr.send("Change flight", "intent:change_flight")
 	expect(t, tr.say("JN7KQP Jansen"), "Which date")
 	expect(t, tr.send("Talk to a person", "intent:human"), "asked a colleague")
-	sweep := func() (int, int) {
-		t.Helper()
-		r, x, err := h.engine.SweepIdle(ctx, h.store)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r, x
-	}
+	sweep := func() (int, int) { return sweepIdle(t, h.engine, h.store) }
 	h.clock.Advance(2 * time.Hour)
 	if r, x := sweep(); r+x != 0 {
 		t.Fatalf("a conversation a person owns got %d reminders, %d expiries", r, x)
@@ -193,4 +178,15 @@ func mustProcess(t *testing.T, tr *traveller) []domain.Outbound {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// sweepIdle runs one sweep for abandoned flows and returns the reminders and
+// expiries it queued.
+func sweepIdle(t *testing.T, e *flows.Engine, st flows.IdleStore) (reminders, expiries int) {
+	t.Helper()
+	r, x, err := e.SweepIdle(context.Background(), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, x
 }
