@@ -47,7 +47,15 @@ type StatusUpdate struct {
 	// OutboundID is our own id of the message when the platform echoes it
 	// (WhatsApp biz_opaque_callback_data): it finds the message even before its
 	// platform id is recorded.
-	OutboundID  int64
+	OutboundID int64
+	// Channel, UserID and AltUserID name the traveller the platform says the
+	// message went to. When Channel is set, OutboundID finds only a message of
+	// that traveller's conversation on that channel: a reference copied into
+	// another message (another app on the same Messenger Page can set any
+	// metadata) cannot mark someone else's message sent.
+	Channel     Channel
+	UserID      string
+	AltUserID   string
 	Status      DeliveryStatus
 	At          time.Time // when the platform says it happened; the watermark for EventWatermark
 	ErrorCode   int

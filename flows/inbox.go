@@ -68,7 +68,9 @@ func (i *Inbox) Apply(ctx context.Context, ch domain.Channel, body []byte) error
 				return fmt.Errorf("apply webhook: %w", err)
 			}
 		case domain.EventStatus:
-			if err := i.store.ApplyStatus(ctx, ev.Status); err != nil {
+			u := ev.Status
+			u.Channel, u.UserID, u.AltUserID = ch, ev.UserID, ev.AltUserID
+			if err := i.store.ApplyStatus(ctx, u); err != nil {
 				return fmt.Errorf("apply webhook: %w", err)
 			}
 			if ev.Status.Status == domain.StatusFailed && ev.Status.ErrorCode == codeWindowClosed {

@@ -261,7 +261,9 @@ func (e *Engine) settleRefused(ctx context.Context, t *Turn, rec PaymentRecord, 
 	}
 	e.log.Warn("paid "+what+" refused by the booking system", "conversation", t.Conv.ID, "reference", rec.Reference, "err", err)
 	key := "pay.refunded_refused"
-	if domain.IsCode(err, domain.Conflict) {
+	if domain.IsCode(err, domain.Conflict) && domain.ErrorMessage(err) != domain.SeatTaken {
+		// A seat someone else got meanwhile is not an expired offer: the
+		// traveller hears only that it could not be done.
 		key = "pay.refunded_expired"
 	}
 	e.refundAndTell(ctx, t, rec, what+" could not be issued", key)

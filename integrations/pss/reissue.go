@@ -194,7 +194,7 @@ func (d *Demo) reissue(tx *gorm.DB, bookingID int64, l domain.RecordLocator, req
 				toFlight = alt.FlightIDs[j]
 			}
 		}
-		carried, refunded, err := moveExtras(tx, b, old, to, toFlight, pax)
+		carried, refunded, err := d.moveExtras(tx, b, old, to, toFlight, pax)
 		if err != nil {
 			return res, err
 		}
@@ -217,8 +217,9 @@ func (d *Demo) reissue(tx *gorm.DB, bookingID int64, l domain.RecordLocator, req
 
 // moveExtras carries a segment's seats and extras to the new segment: each
 // passenger keeps their seat code when it is free on the new flight in the same
-// cabin; a paid seat that cannot be kept is refunded; every other extra follows.
-func moveExtras(tx *gorm.DB, b domain.Booking, old domain.Segment, to, toFlight int64, pax map[int64]domain.Passenger) (carried, refunded []domain.EMD, err error) {
+// cabin and not held for someone else's basket; a paid seat that cannot be kept is
+// refunded; every other extra follows.
+func (d *Demo) moveExtras(tx *gorm.DB, b domain.Booking, old domain.Segment, to, toFlight int64, pax map[int64]domain.Passenger) (carried, refunded []domain.EMD, err error) {
 	var emds []emdRow
 	if err := tx.Where("segment_id = ? AND status = ?", old.ID, emdIssued).Order("number").Find(&emds).Error; err != nil {
 		return nil, nil, fmt.Errorf("read extras: %w", err)
@@ -236,7 +237,9 @@ func moveExtras(tx *gorm.DB, b domain.Booking, old domain.Segment, to, toFlight 
 	if err := tx.Exec(`DELETE FROM pss_seat_assignments WHERE segment_id = ?`, old.ID).Error; err != nil {
 		return nil, nil, fmt.Errorf("release seats: %w", err)
 	}
-	seats, err := seatsOf(tx, toFlight)
+	// A seat held for another passenger's basket shows as theirs: that
+	// passenger may be paying for it right now.
+	seats, err := d.seatsHeld(tx, toFlight)
 	if err != nil {
 		return nil, nil, fmt.Errorf("read seats: %w", err)
 	}
@@ -252,7 +255,8 @@ func moveExtras(tx *gorm.DB, b domain.Booking, old domain.Segment, to, toFlight 
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
 	for _, id := range ids {
 		s := byCode[seatOf[id]]
-		if s == nil || s.Cabin != string(old.Cabin) || s.Exit && pax[id].Type != domain.Adult {
+		if s == nil || s.Cabin != string(old.Cabin) || s.Exit && pax[id].Type != domain.Adult ||
+			s.PassengerID.Valid && (s.PassengerID.Int64 != id || s.SegmentID.Int64 != to) {
 			continue
 		}
 		err := takeSeat(tx, s, id, to)

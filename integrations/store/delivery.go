@@ -302,10 +302,29 @@ func (s *Store) ApplyStatus(ctx context.Context, u domain.StatusUpdate) error {
 	}
 	// A status may overtake our own record of the send: our id, echoed by the
 	// platform, still finds the message, and the platform id is recorded with it.
+	// The id is only trusted for a message of the conversation the platform says
+	// it went to: anyone able to send on the account can copy a reference.
+	byID := "id = ? AND channel_message_id = ''"
+	args := []any{string(u.Status), u.ErrorCode, errorText(u), s.now(), u.ChannelMessageID, u.ChannelMessageID, u.OutboundID}
+	if u.Channel != "" {
+		var forms []string
+		for _, v := range []string{u.UserID, u.AltUserID} {
+			if v != "" {
+				forms = append(forms, s.userForms(v)...)
+			}
+		}
+		if len(forms) == 0 {
+			byID = "1 = 0"
+			args = args[:len(args)-1]
+		} else {
+			byID += " AND conversation_id IN (SELECT id FROM conversations WHERE channel = ? AND (user_id IN ? OR alt_user_id IN ?))"
+			args = append(args, string(u.Channel), forms, forms)
+		}
+	}
+	args = append(args, lower)
 	err := s.db.WithContext(ctx).Exec(`UPDATE outbound_messages SET status = ?, error_code = ?, error = ?, updated_at = ?,
 		channel_message_id = ?
-		WHERE (channel_message_id = ? OR (id = ? AND channel_message_id = '')) AND status IN ?`,
-		string(u.Status), u.ErrorCode, errorText(u), s.now(), u.ChannelMessageID, u.ChannelMessageID, u.OutboundID, lower).Error
+		WHERE (channel_message_id = ? OR (`+byID+`)) AND status IN ?`, args...).Error
 	if err != nil {
 		return fmt.Errorf("apply status %s: %w", u.Status, err)
 	}
