@@ -95,3 +95,26 @@ func TestWords(t *testing.T) {
 		t.Error("Trained lacks hi")
 	}
 }
+
+// A threshold set for one intent replaces the shared one for that intent
+// only.
+func TestThresholdsPerIntent(t *testing.T) {
+	t.Parallel()
+	th := Thresholds{Intent: 0.1, Transactional: 0.95, PerIntent: map[domain.Intent]float64{domain.IntentMeal: 0.6}}
+	for in, want := range map[domain.Intent]float64{
+		domain.IntentMeal:         0.6,
+		domain.IntentChangeFlight: 0.95,
+		domain.IntentCancel:       0.95,
+		domain.IntentCheckIn:      0.1,
+	} {
+		if got := th.For(in); got != want {
+			t.Errorf("%s: threshold %v, want %v", in, got, want)
+		}
+	}
+	// The defaults keep every transactional intent well above a coin toss.
+	for _, in := range domain.Intents {
+		if in.Transactional() && DefaultThresholds.For(in) < 0.5 {
+			t.Errorf("%s: default threshold %v", in, DefaultThresholds.For(in))
+		}
+	}
+}

@@ -22,15 +22,21 @@ type linearConfig struct {
 	rate              float64 // initial learning rate
 	decay             float64 // the rate of epoch e is rate/(1+decay·e)
 	l2                float64 // L2 penalty per example seen
+	runs              int     // training runs averaged, each in its own order
 	// temperature divides the logits when the model answers: fitted by
 	// cross-validation to minimise the log-loss of held-out examples, so
-	// that a confidence of 0.8 is right about 8 times in 10.
+	// that a confidence of 0.8 is right about 8 times in 10 (0.9 among
+	// 0.5, 0.6, 0.75, 0.9, 1 and 1.2 for 20 epochs and 3 runs).
 	temperature float64
 }
 
+// Three runs of 20 epochs rather than one of 10: cross-validated accuracy
+// 78.3 → 78.9 % at the same transactional threshold and precision, for
+// about six times the training (about 1 s of CPU for twelve languages).
+
 var defaultLinear = linearConfig{
 	word: 1.0, pair: 0.8, ngram: 0.6, minN: 3, maxN: 5,
-	epochs: 10, rate: 3, decay: 0.2, l2: 0, temperature: 0.75,
+	epochs: 20, rate: 3, decay: 0.2, l2: 0, runs: 3, temperature: 0.9,
 }
 
 // minGradient: a class whose gradient on an example is smaller than this
@@ -155,8 +161,6 @@ func trainLinear(data []labelled, cfg linearConfig) *linearModel {
 	if classes == 0 {
 		return m
 	}
-	m.weights = make([]float32, len(m.rows)*classes)
-	m.bias = make([]float32, classes)
 	// Rows are looked up once per example, not once per epoch.
 	rowsOf := make([][]int32, len(xs))
 	for i, x := range xs {
@@ -165,11 +169,35 @@ func trainLinear(data []labelled, cfg linearConfig) *linearModel {
 			rowsOf[i][j] = m.rows[key]
 		}
 	}
-	order := make([]int, len(data))
+	// Each run visits the examples in another order; the model is the
+	// mean of the runs' weights, which for a linear model is the mean of
+	// their logits: the order a run happened to see the examples in
+	// matters less.
+	runs := max(cfg.runs, 1)
+	m.weights = make([]float32, len(m.rows)*classes)
+	m.bias = make([]float32, classes)
+	for r := 0; r < runs; r++ {
+		w, bias := fitLinear(xs, rowsOf, ys, classes, len(m.rows), cfg, uint64(r))
+		for k, v := range w {
+			m.weights[k] += v / float32(runs)
+		}
+		for k, v := range bias {
+			m.bias[k] += v / float32(runs)
+		}
+	}
+	return m
+}
+
+// fitLinear runs stochastic gradient descent once, visiting the examples
+// in the order seed and their number give.
+func fitLinear(xs []sparse, rowsOf [][]int32, ys []int, classes, rows int, cfg linearConfig, seed uint64) ([]float32, []float32) {
+	weights := make([]float32, rows*classes)
+	bias := make([]float32, classes)
+	order := make([]int, len(xs))
 	for i := range order {
 		order[i] = i
 	}
-	rng := rand.New(rand.NewPCG(linSeed, uint64(len(data))))
+	rng := rand.New(rand.NewPCG(linSeed+seed, uint64(len(xs))))
 	scale := float32(1)
 	p := make([]float64, classes)
 	for epoch := 0; epoch < cfg.epochs; epoch++ {
@@ -178,11 +206,11 @@ func trainLinear(data []labelled, cfg linearConfig) *linearModel {
 		for _, i := range order {
 			x, rows := xs[i], rowsOf[i]
 			for k := range p {
-				p[k] = float64(m.bias[k])
+				p[k] = float64(bias[k])
 			}
 			for j, r := range rows {
 				v := x.vals[j] * scale
-				w := m.weights[int(r)*classes : int(r)*classes+classes]
+				w := weights[int(r)*classes : int(r)*classes+classes]
 				for k, wk := range w {
 					p[k] += float64(v * wk)
 				}
@@ -196,17 +224,17 @@ func trainLinear(data []labelled, cfg linearConfig) *linearModel {
 				if g > -minGradient && g < minGradient {
 					continue
 				}
-				m.bias[k] -= float32(rate * g)
+				bias[k] -= float32(rate * g)
 				gk := float32(g) * step
 				for j, r := range rows {
-					m.weights[int(r)*classes+k] -= x.vals[j] * gk
+					weights[int(r)*classes+k] -= x.vals[j] * gk
 				}
 			}
 			if cfg.l2 > 0 {
 				scale *= float32(1 - rate*cfg.l2)
 				if scale < 1e-3 {
-					for k := range m.weights {
-						m.weights[k] *= scale
+					for k := range weights {
+						weights[k] *= scale
 					}
 					scale = 1
 				}
@@ -214,11 +242,11 @@ func trainLinear(data []labelled, cfg linearConfig) *linearModel {
 		}
 	}
 	if scale != 1 {
-		for k := range m.weights {
-			m.weights[k] *= scale
+		for k := range weights {
+			weights[k] *= scale
 		}
 	}
-	return m
+	return weights, bias
 }
 
 // probabilities returns the softmax probability of each intent of
