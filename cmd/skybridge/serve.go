@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/skybridge/skybridge/api"
@@ -93,6 +94,10 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, ready chan<- strin
 	if err != nil {
 		return err
 	}
+	// Training the classifier allocates several times what the trained
+	// models keep: give that memory back to the system now rather than when
+	// the runtime's scavenger gets to it.
+	debug.FreeOSMemory()
 	understander, _, err := newUnderstander(cfg.LLM, classifier, a.metrics, log) // llm.go
 	if err != nil {
 		return err
