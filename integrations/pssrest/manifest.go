@@ -73,15 +73,7 @@ func (c *Client) FlightsDeparting(ctx context.Context, from, to time.Time) ([]do
 	if err := c.do(ctx, call{op: "flights departing", method: http.MethodGet, path: "/flights", query: q, out: &w}); err != nil {
 		return nil, err
 	}
-	out := make([]domain.Flight, 0, len(w.Flights))
-	for _, f := range w.Flights {
-		df, err := wire.ToFlight(f)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, df)
-	}
-	return out, nil
+	return convertAll(w.Flights, wire.ToFlight)
 }
 
 // Carriers lists the airlines whose flights the booking system holds.
@@ -90,13 +82,19 @@ func (c *Client) Carriers(ctx context.Context) ([]domain.CarrierCode, error) {
 	if err := c.do(ctx, call{op: "carriers", method: http.MethodGet, path: "/carriers", out: &w}); err != nil {
 		return nil, err
 	}
-	out := make([]domain.CarrierCode, 0, len(w.Carriers))
-	for _, s := range w.Carriers {
-		cc, err := domain.ParseCarrierCode(s)
+	return convertAll(w.Carriers, domain.ParseCarrierCode)
+}
+
+// convertAll converts each wire value of a response, failing on the first that
+// does not convert.
+func convertAll[W, D any](ws []W, convert func(W) (D, error)) ([]D, error) {
+	out := make([]D, 0, len(ws))
+	for _, w := range ws {
+		d, err := convert(w)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, cc)
+		out = append(out, d)
 	}
 	return out, nil
 }

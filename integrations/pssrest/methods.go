@@ -92,15 +92,7 @@ func (c *Client) Alternatives(ctx context.Context, q domain.AlternativesQuery) (
 	if err := c.do(ctx, call{op: "alternatives", method: http.MethodGet, path: locPath(q.Locator, "/alternatives"), query: v, out: &w}); err != nil {
 		return nil, err
 	}
-	out := make([]domain.Alternative, 0, len(w.Alternatives))
-	for _, a := range w.Alternatives {
-		da, err := wire.ToAlternative(a)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, da)
-	}
-	return out, nil
+	return convertAll(w.Alternatives, wire.ToAlternative)
 }
 
 // Reissue replaces segments with an alternative.

@@ -46,16 +46,8 @@ type run struct {
 
 // logRow is one transition as readRuns reads it, with its conversation's channel.
 type logRow struct {
-	ID             int64
-	ConversationID int64
-	Flow           string
-	FromState      string
-	ToState        string
-	Event          string
-	ContentVersion int
-	Lang           string
-	At             time.Time
-	Channel        string
+	transitionRow
+	Channel string
 }
 
 // Results computes the dashboard over runs started in [q.From, q.To), and over
