@@ -252,11 +252,31 @@ func (c *Classifier) Understand(text string, hint domain.Lang) (u domain.Underst
 	return c.understand(text, hint)
 }
 
-func (c *Classifier) understand(text string, hint domain.Lang) (u domain.Understanding) {
+func (c *Classifier) understand(text string, hint domain.Lang) domain.Understanding {
+	u, r := c.read(text, hint)
+	r.apply(&u, c.thresholds)
+	return u
+}
+
+// reading is what understanding a message found before thresholds decide
+// its intent.
+type reading struct {
+	empty bool // nothing to read
+	ev    evidence
+	// names: the message is only names, data like a booking reference.
+	names bool
+	// language: the message names a language; switchOnly: and says
+	// nothing else than asking to switch to it.
+	language, switchOnly bool
+}
+
+// read finds the language and entities of a message and the evidence of its
+// intent.
+func (c *Classifier) read(text string, hint domain.Lang) (u domain.Understanding, r reading) {
 	text = truncate(text, maxMessageBytes)
 	toks := tokenize(text)
 	if len(toks) == 0 {
-		return u
+		return u, reading{empty: true}
 	}
 	x := c.extract(text, toks, c.now())
 	for _, e := range x.entities {
@@ -264,18 +284,29 @@ func (c *Classifier) understand(text string, hint domain.Lang) (u domain.Underst
 	}
 	words := intentWords(toks, x.data)
 	u.Lang, u.LangConfidence = c.lang.detect(words, hint)
-	d := decision{confidence: 1} // a name alone is data, like a booking reference
-	if !c.onlyNames(toks, x) {
-		d = c.intent(words)
+	r.names = c.onlyNames(toks, x) // a name alone is data, like a booking reference
+	if !r.names {
+		r.ev = c.evidence(words)
+	}
+	_, r.language = u.First(domain.EntityLanguage)
+	r.switchOnly = r.language && onlySwitchWords(words)
+	return u, r
+}
+
+// apply decides the intent of u under the thresholds th.
+func (r *reading) apply(u *domain.Understanding, th Thresholds) {
+	if r.empty {
+		return
+	}
+	d := decision{confidence: 1}
+	if !r.names {
+		d = decide(r.ev, th)
 	}
 	u.Intent, u.Confidence, u.Unsure, u.Alternatives = d.intent, d.confidence, d.unsure, d.alternatives
-	if _, ok := u.First(domain.EntityLanguage); ok {
-		if u.Intent == domain.IntentChangeLanguage || onlySwitchWords(words) {
-			u.Intent = domain.IntentChangeLanguage
-			u.Confidence = max(u.Confidence, 0.9)
-		}
+	if r.language && (u.Intent == domain.IntentChangeLanguage || r.switchOnly) {
+		u.Intent = domain.IntentChangeLanguage
+		u.Confidence = max(u.Confidence, 0.9)
 	}
-	return u
 }
 
 // exactSimilarity: a message this similar to a training example is that
@@ -346,51 +377,98 @@ const (
 	minAlternativeShare = 0.2
 )
 
+// evidence is what the models say about the words of a message, before any
+// threshold is applied: decide turns it into a decision. Keeping the two
+// apart lets cross-validation try thresholds without training again.
+type evidence struct {
+	// filler: no model knows the words, or they carry no intent.
+	filler bool
+	// exact is the intent of the one training example the message repeats
+	// (exactOK), with its similarity.
+	exact    domain.Intent
+	exactSim float64
+	exactOK  bool
+	// probs are the linear model's probabilities of intents, ranked the
+	// order of their indexes from the most probable.
+	intents []domain.Intent
+	probs   []float64
+	ranked  []int
+	// nearest is the best similarity to a training example; floor the one
+	// a message must reach to be a request at all.
+	nearest, floor float64
+	negated        bool // the message opens with a negation
+}
+
+// evidence reads the words with the similarity and the linear models.
+func (c *Classifier) evidence(words []string) evidence {
+	scores := c.intents.classify(words)
+	if len(scores) == 0 || onlyFiller(words) {
+		return evidence{filler: true}
+	}
+	ev := evidence{intents: c.linear.intents, floor: minSimilarity, negated: negations[words[0]]}
+	ev.probs, _ = c.linear.probabilities(words)
+	ev.ranked = make([]int, len(ev.probs))
+	for k := range ev.ranked {
+		ev.ranked[k] = k
+	}
+	sort.SliceStable(ev.ranked, func(i, j int) bool { return ev.probs[ev.ranked[i]] > ev.probs[ev.ranked[j]] })
+	ev.exact, ev.exactSim, ev.exactOK = exactExample(scores)
+	for _, s := range scores {
+		ev.nearest = max(ev.nearest, s.nearest)
+	}
+	if scores[0].known == 0 {
+		ev.floor = minSimilarityUnknown
+	}
+	return ev
+}
+
+// probability returns the probability of one intent, 0 when the model has
+// no example of it.
+func (ev *evidence) probability(in domain.Intent) float64 {
+	for k, x := range ev.intents {
+		if x == in {
+			return ev.probs[k]
+		}
+	}
+	return 0
+}
+
 // intent decides the intent of the words and its confidence: the
 // probability the linear model gives the most likely intent. The
 // similarity model says whether the message resembles any training example
 // at all; when it does not, the message is none.
 func (c *Classifier) intent(words []string) decision {
-	scores := c.intents.classify(words)
-	if len(scores) == 0 || onlyFiller(words) {
+	return decide(c.evidence(words), c.thresholds)
+}
+
+// decide applies the thresholds th to the evidence.
+func decide(ev evidence, th Thresholds) decision {
+	if ev.filler {
 		return decision{confidence: 1}
 	}
-	probs, _ := c.linear.probabilities(words)
-	ranked := make([]int, len(probs))
-	for k := range ranked {
-		ranked[k] = k
-	}
-	sort.SliceStable(ranked, func(i, j int) bool { return probs[ranked[i]] > probs[ranked[j]] })
-	best := c.linear.intents[ranked[0]]
+	probs, ranked := ev.probs, ev.ranked
+	best := ev.intents[ranked[0]]
 	conf := probs[ranked[0]]
 	// A message that is a training example word for word takes its label
 	// ("cancel" is taught as a no, though "cancel" leads most booking
 	// cancellations), unless examples of several intents read the same.
-	if in, sim, ok := exactExample(scores); ok && (in == domain.IntentNone || sim >= c.thresholds.For(in)) {
-		if in == domain.IntentNone {
-			return decision{confidence: sim}
+	if ev.exactOK && (ev.exact == domain.IntentNone || ev.exactSim >= th.For(ev.exact)) {
+		if ev.exact == domain.IntentNone {
+			return decision{confidence: ev.exactSim}
 		}
-		return decision{intent: in, confidence: sim}
+		return decision{intent: ev.exact, confidence: ev.exactSim}
 	}
 	// "no thanks", "nee dankjewel", "não obrigado": a leading no decides.
-	if (best == domain.IntentThanks || best == domain.IntentYes) && negations[words[0]] {
+	if (best == domain.IntentThanks || best == domain.IntentYes) && ev.negated {
 		return decision{intent: domain.IntentNo, confidence: conf}
 	}
-	var nearest float64
-	for _, s := range scores {
-		nearest = max(nearest, s.nearest)
-	}
-	floor := minSimilarity
-	if scores[0].known == 0 {
-		floor = minSimilarityUnknown
-	}
-	if nearest < floor {
-		return decision{confidence: max(1-conf, c.linear.probability(probs, domain.IntentNone))}
+	if ev.nearest < ev.floor {
+		return decision{confidence: max(1-conf, ev.probability(domain.IntentNone))}
 	}
 	if best == domain.IntentNone {
 		return decision{confidence: conf}
 	}
-	if conf >= c.thresholds.For(best) {
+	if conf >= th.For(best) {
 		return decision{intent: best, confidence: conf}
 	}
 	// A transactional guess too weak to act on does not hide a likely
@@ -398,11 +476,11 @@ func (c *Classifier) intent(words []string) decision {
 	// bring my bike?": a question, maybe a change).
 	if best.Transactional() {
 		for _, k := range ranked[1:] {
-			in := c.linear.intents[k]
+			in := ev.intents[k]
 			if in == domain.IntentNone || in.Transactional() {
 				continue
 			}
-			if probs[k] >= fallbackShare*conf && probs[k] >= c.thresholds.For(in) {
+			if probs[k] >= fallbackShare*conf && probs[k] >= th.For(in) {
 				return decision{intent: in, confidence: probs[k]}
 			}
 			break
@@ -416,7 +494,7 @@ func (c *Classifier) intent(words []string) decision {
 		if len(d.alternatives) == maxAlternatives || p < minAlternative || p < minAlternativeShare*conf {
 			break
 		}
-		if in := c.linear.intents[k]; in != domain.IntentNone {
+		if in := ev.intents[k]; in != domain.IntentNone {
 			d.alternatives = append(d.alternatives, in)
 		}
 	}

@@ -150,23 +150,45 @@ func Evaluate(c *Classifier, cases []Case, hint func(Case) domain.Lang) Report {
 // figure, so that the evaluation set stays a measure. The language is
 // judged the same way, with the same lingua models.
 func CrossValidate(c *Classifier, folds int) (Report, error) {
+	held, err := crossRead(c, folds)
+	if err != nil {
+		return Report{}, fmt.Errorf("cross-validate: %w", err)
+	}
+	return held.report(c.thresholds), nil
+}
+
+// heldOut is a training example read by a model trained without it.
+type heldOut struct {
+	Case
+	u    domain.Understanding // language and entities; the intent is decided by thresholds
+	r    reading
+	took time.Duration
+}
+
+// heldOuts are the training examples of a cross-validation.
+type heldOuts []heldOut
+
+// crossRead reads every training example with the models of k-fold
+// cross-validation: every k-th example of each language file is held out in
+// turn, and the intent models, the vocabulary and the language counts are
+// trained again on the others.
+func crossRead(c *Classifier, folds int) (heldOuts, error) {
 	if folds < 2 {
-		return Report{}, fmt.Errorf("cross-validate: %d folds, want at least 2", folds)
+		return nil, fmt.Errorf("%d folds, want at least 2", folds)
 	}
 	var data []labelled
 	fold := []int{}
 	for _, l := range c.langs {
 		examples, err := readExamples(l)
 		if err != nil {
-			return Report{}, fmt.Errorf("cross-validate: %w", err)
+			return nil, err
 		}
 		for i := range examples {
 			fold = append(fold, i%folds)
 		}
 		data = append(data, examples...)
 	}
-	r := newReport()
-	var durations []time.Duration
+	out := make(heldOuts, 0, len(data))
 	for k := 0; k < folds; k++ {
 		var train []labelled
 		var held []Case
@@ -179,11 +201,42 @@ func CrossValidate(c *Classifier, folds int) (Report, error) {
 		}
 		fc := c.retrained(train)
 		for _, e := range held {
-			durations = append(durations, r.add(fc, e, nil))
+			start := time.Now()
+			u, r := fc.read(e.Message, "")
+			out = append(out, heldOut{Case: e, u: u, r: r, took: time.Since(start)})
 		}
 	}
+	return out, nil
+}
+
+// report measures the held-out examples under the thresholds th.
+func (h heldOuts) report(th Thresholds) Report {
+	r := newReport()
+	durations := make([]time.Duration, 0, len(h))
+	for _, e := range h {
+		u := e.u
+		e.r.apply(&u, th)
+		r.count(e.Case, u)
+		durations = append(durations, e.took)
+	}
 	r.finish(durations)
-	return r, nil
+	return r
+}
+
+// score counts the held-out examples whose intent th gets right, and the
+// transactional answers th gives, right and all.
+func (h heldOuts) score(th Thresholds) (right int, transactional Tally) {
+	for _, e := range h {
+		u := e.u
+		e.r.apply(&u, th)
+		if u.Intent == e.Intent {
+			right++
+		}
+		if u.Intent.Transactional() {
+			transactional.add(u.Intent == e.Intent)
+		}
+	}
+	return right, transactional
 }
 
 func newReport() Report {
@@ -200,7 +253,6 @@ func newReport() Report {
 // add understands one case and counts the result; it returns the time
 // understanding took.
 func (r *Report) add(c *Classifier, e Case, hint func(Case) domain.Lang) time.Duration {
-	r.Cases++
 	h := domain.Lang("")
 	if hint != nil {
 		h = hint(e)
@@ -208,7 +260,13 @@ func (r *Report) add(c *Classifier, e Case, hint func(Case) domain.Lang) time.Du
 	start := time.Now()
 	u := c.Understand(e.Message, h)
 	took := time.Since(start)
+	r.count(e, u)
+	return took
+}
 
+// count counts what the classifier understood of one case.
+func (r *Report) count(e Case, u domain.Understanding) {
+	r.Cases++
 	lr := r.PerLang[e.Lang]
 	if lr == nil {
 		lr = &LangReport{}
@@ -254,7 +312,6 @@ func (r *Report) add(c *Classifier, e Case, hint func(Case) domain.Lang) time.Du
 			r.Misses = append(r.Misses, Miss{Case: e, Got: u, Problem: "language"})
 		}
 	}
-	return took
 }
 
 func (r *Report) finish(durations []time.Duration) {

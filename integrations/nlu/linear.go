@@ -33,9 +33,12 @@ type linearConfig struct {
 // Three runs of 20 epochs rather than one of 10: cross-validated accuracy
 // 78.3 → 78.9 % at the same transactional threshold and precision, for
 // about six times the training (about 1 s of CPU for twelve languages).
+// Word pairs at 0.5 and n-grams at 0.8 rather than 0.8 and 0.6: 82.3 →
+// 82.9 % (7,891 examples, thresholds chosen for each). 30 epochs would add
+// 0.15 points for half as much training again at start-up, and were left.
 
 var defaultLinear = linearConfig{
-	word: 1.0, pair: 0.8, ngram: 0.6, minN: 3, maxN: 5,
+	word: 1.0, pair: 0.5, ngram: 0.8, minN: 3, maxN: 5,
 	epochs: 20, rate: 3, decay: 0.2, l2: 0, runs: 3, temperature: 0.9,
 }
 
@@ -296,15 +299,4 @@ func softmax(p []float64) {
 	for k := range p {
 		p[k] /= z
 	}
-}
-
-// probability returns the probability of one intent in probs, 0 when the
-// model has no example of it.
-func (m *linearModel) probability(probs []float64, in domain.Intent) float64 {
-	for k, x := range m.intents {
-		if x == in {
-			return probs[k]
-		}
-	}
-	return 0
 }

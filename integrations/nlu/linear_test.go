@@ -137,12 +137,21 @@ func TestCrossValidation(t *testing.T) {
 	if _, err := CrossValidate(c, 1); err == nil {
 		t.Error("one fold: want an error")
 	}
-	r, err := CrossValidate(c, 5)
+	held, err := crossRead(c, 5)
 	if err != nil {
 		t.Fatal(err)
 	}
+	r := held.report(c.Thresholds())
 	t.Logf("5-fold cross-validation on %d training examples: intent %.1f%%, transactional precision %.1f%% (%d/%d), unsure %d, language (3+ words) %.1f%%",
 		r.Cases, r.Intent.Percent(), r.Transactional.Percent(), r.Transactional.OK, r.Transactional.N, r.Unsure, r.Language.Percent())
+	// The default thresholds are the ones the rule chooses on these
+	// held-out examples.
+	chosen := held.chooseEachThreshold(DefaultThresholds, cvThresholdPrecision)
+	for _, in := range domain.Intents {
+		if in.Transactional() && chosen.For(in) != DefaultThresholds.For(in) {
+			t.Errorf("%s: default threshold %v, cross-validation chooses %v", in, DefaultThresholds.For(in), chosen.For(in))
+		}
+	}
 	if r.Cases < 4000 {
 		t.Errorf("%d training examples, want at least 4000", r.Cases)
 	}
