@@ -48,12 +48,17 @@ func channels(cfg Config, log *slog.Logger) (map[domain.Channel]api.Channel, map
 		log.Info("channel disabled: set SKYBRIDGE_WHATSAPP_APP_SECRET and friends to enable it", "channel", "whatsapp")
 	}
 	if cfg.Messenger.Enabled() {
+		parse := messenger.Parser{AppID: cfg.Messenger.AppID}.Parse
 		hooks[domain.Messenger] = api.Channel{AppSecret: cfg.Messenger.AppSecret, VerifyToken: cfg.Messenger.VerifyToken,
-			Account: cfg.Messenger.PageID, Parse: messenger.Parse}
-		parsers[domain.Messenger] = messenger.Parse
+			Account: cfg.Messenger.PageID, Parse: parse}
+		parsers[domain.Messenger] = parse
 		senders[domain.Messenger] = messenger.New(messenger.Config{BaseURL: cfg.GraphURL, Version: cfg.GraphVersion,
 			PageID: cfg.Messenger.PageID, PageToken: cfg.Messenger.PageToken, PublicBaseURL: cfg.PublicURL, HTTPClient: hc})
 		log.Info("channel enabled", "channel", "messenger", "graph", cfg.GraphURL)
+		if cfg.Messenger.AppID == "" {
+			log.Warn("SKYBRIDGE_MESSENGER_APP_ID not set: message echoes cannot be attributed to our app, so another app on the Page could mark a queued message sent",
+				"channel", "messenger")
+		}
 	} else {
 		log.Info("channel disabled: set SKYBRIDGE_MESSENGER_APP_SECRET and friends to enable it", "channel", "messenger")
 	}

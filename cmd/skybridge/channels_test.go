@@ -72,6 +72,7 @@ func newChannelRig(t *testing.T, extra ...string) *channelRig {
 		"SKYBRIDGE_WHATSAPP_ACCESS_TOKEN=wa-token", "SKYBRIDGE_WHATSAPP_PHONE_NUMBER_ID=" + graphfake.DefaultPhoneNumberID,
 		"SKYBRIDGE_MESSENGER_APP_SECRET=" + fbSecret, "SKYBRIDGE_MESSENGER_VERIFY_TOKEN=fb-verify",
 		"SKYBRIDGE_MESSENGER_PAGE_ID=" + graphfake.DefaultPageID, "SKYBRIDGE_MESSENGER_PAGE_TOKEN=page-token",
+		"SKYBRIDGE_MESSENGER_APP_ID=" + graphfake.DefaultAppID,
 	}, extra...)
 	r.in = startB(t, append([]string{"SKYBRIDGE_ADDR=" + addr}, r.env...)...)
 	return r

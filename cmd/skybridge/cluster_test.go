@@ -239,6 +239,7 @@ func TestClusterSurvivesSIGKILLAndPostgresRestart(t *testing.T) {
 		"SKYBRIDGE_WHATSAPP_ACCESS_TOKEN=wa-token", "SKYBRIDGE_WHATSAPP_PHONE_NUMBER_ID=" + graphfake.DefaultPhoneNumberID,
 		"SKYBRIDGE_MESSENGER_APP_SECRET=" + secret, "SKYBRIDGE_MESSENGER_VERIFY_TOKEN=load-verify-token",
 		"SKYBRIDGE_MESSENGER_PAGE_ID=" + graphfake.DefaultPageID, "SKYBRIDGE_MESSENGER_PAGE_TOKEN=page-token",
+		"SKYBRIDGE_MESSENGER_APP_ID=" + graphfake.DefaultAppID,
 		"SKYBRIDGE_WHATSAPP_RATE=15", "SKYBRIDGE_JOB_TIMEOUT=10s", "SKYBRIDGE_STATUS_POLL=off",
 	}
 	// The first instance loads the demo airline the travellers check in with;

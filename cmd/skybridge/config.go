@@ -105,6 +105,9 @@ type MessengerConfig struct {
 	VerifyToken string // SKYBRIDGE_MESSENGER_VERIFY_TOKEN
 	PageID      string // SKYBRIDGE_MESSENGER_PAGE_ID
 	PageToken   string // SKYBRIDGE_MESSENGER_PAGE_TOKEN
+	// AppID is our Meta app id (SKYBRIDGE_MESSENGER_APP_ID): only message echoes
+	// carrying it confirm our sends. Empty: echoes cannot be attributed to us.
+	AppID string
 }
 
 // Enabled reports whether the channel is configured.
@@ -146,6 +149,10 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	c.Messenger = MessengerConfig{
 		AppSecret: getenv("SKYBRIDGE_MESSENGER_APP_SECRET"), VerifyToken: getenv("SKYBRIDGE_MESSENGER_VERIFY_TOKEN"),
 		PageID: getenv("SKYBRIDGE_MESSENGER_PAGE_ID"), PageToken: getenv("SKYBRIDGE_MESSENGER_PAGE_TOKEN"),
+		AppID: strings.TrimSpace(getenv("SKYBRIDGE_MESSENGER_APP_ID")),
+	}
+	if id := c.Messenger.AppID; id != "" && strings.Trim(id, "0123456789") != "" {
+		problems = append(problems, fmt.Sprintf("SKYBRIDGE_MESSENGER_APP_ID: %q is not a Meta app id (digits only)", id))
 	}
 	rate := or(getenv("SKYBRIDGE_WHATSAPP_RATE"), "80")
 	if r, err := strconv.ParseFloat(rate, 64); err != nil || r <= 0 || r > 1000 {
@@ -366,6 +373,7 @@ func (c Config) String() string {
 		"SKYBRIDGE_MESSENGER_VERIFY_TOKEN=" + mask(c.Messenger.VerifyToken),
 		"SKYBRIDGE_MESSENGER_PAGE_ID=" + c.Messenger.PageID,
 		"SKYBRIDGE_MESSENGER_PAGE_TOKEN=" + mask(c.Messenger.PageToken),
+		"SKYBRIDGE_MESSENGER_APP_ID=" + c.Messenger.AppID,
 		"SKYBRIDGE_STATUS_POLL=" + c.Status.Poll,
 		"SKYBRIDGE_STATUS_URL=" + c.Status.URL,
 		"SKYBRIDGE_STATUS_API_KEY=" + mask(c.Status.APIKey),

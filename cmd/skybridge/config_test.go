@@ -25,11 +25,12 @@ func TestConfigReportsEveryProblemAtOnce(t *testing.T) {
 		"SKYBRIDGE_WHATSAPP_APP_SECRET": "s3cret",
 		"SKYBRIDGE_DATABASE_URL":        "postgres://db/sky",
 		"SKYBRIDGE_LOG_FORMAT":          "xml",
+		"SKYBRIDGE_MESSENGER_APP_ID":    "my-app",
 	}))
 	if err == nil {
 		t.Fatal("bad configuration accepted")
 	}
-	for _, want := range []string{"SKYBRIDGE_WORKERS", "SKYBRIDGE_LANGUAGES", "SKYBRIDGE_DEMO", "SKYBRIDGE_WHATSAPP_", "SKYBRIDGE_DATA_KEYS", "SKYBRIDGE_LOG_FORMAT"} {
+	for _, want := range []string{"SKYBRIDGE_WORKERS", "SKYBRIDGE_LANGUAGES", "SKYBRIDGE_DEMO", "SKYBRIDGE_WHATSAPP_", "SKYBRIDGE_DATA_KEYS", "SKYBRIDGE_LOG_FORMAT", "SKYBRIDGE_MESSENGER_APP_ID"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not mention %s:\n%v", want, err)
 		}

@@ -278,3 +278,25 @@ func TestMessengerEchoCarriesMetadata(t *testing.T) {
 		t.Fatalf("without echoes the delivery comes first: %v", got[0])
 	}
 }
+
+// TestMessengerEchoCarriesConfiguredAppID: the echo names the app that sent the
+// message, as a number like Meta's, so that Skybridge can tell its own sends from
+// those of another app on the Page.
+func TestMessengerEchoCarriesConfiguredAppID(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		app  string
+		want any
+	}{
+		{"", float64(400000000000004)}, // DefaultAppID
+		{"263902037430900", float64(263902037430900)},
+		{"app-under-test", "app-under-test"}, // not a number: sent as given
+	} {
+		rcv, srv := newReceiver(t)
+		s := start(t, Config{AppID: c.app, StatusWebhooks: []StatusWebhook{{Channel: Messenger, URL: srv.URL, AppSecret: appSecret, Delay: time.Millisecond}}})
+		sendMS(t, s, msText("7000000000000001", "hello"))
+		if got := path(rcv.wait(t, 3)[0], "entry", 0, "messaging", 0, "message", "app_id"); got != c.want {
+			t.Errorf("AppID %q: echo app_id %v (%T), want %v", c.app, got, got, c.want)
+		}
+	}
+}

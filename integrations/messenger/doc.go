@@ -21,7 +21,9 @@
 // ("skybridge:<id>"); Meta returns it in the message_echoes webhook, which Parse
 // reads as a "sent" status for that message, so that a message the platform took
 // just before the sender died is not sent again. Other echoes (a person typing in
-// the Page inbox) are ignored.
+// the Page inbox) are ignored. Parser with AppID set also requires the echo's
+// app_id to be ours, so that another app on the same Page cannot pass a copy of
+// our reference off as our send.
 //
 // Platform refusals come back as *domain.SendError, classified as retryable,
 // window-closed or permanent. The page access token and page-scoped user ids never

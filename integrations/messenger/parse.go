@@ -20,14 +20,30 @@ import (
 // is not a Messenger page envelope is an error; an event inside it that cannot be
 // understood becomes an EventIgnored with a Note, so that one odd event never costs
 // the others.
-func Parse(body []byte) ([]domain.ChannelEvent, error) {
+//
+// Parse does not know our app id, so it cannot tell our echoes from those of
+// another app on the Page that copied one of our references; Parser.Parse with
+// AppID set can.
+func Parse(body []byte) ([]domain.ChannelEvent, error) { return Parser{}.Parse(body) }
+
+// Parser reads webhook bodies for one Meta app.
+type Parser struct {
+	// AppID is our Meta app id. When set, only an echo whose app_id equals it
+	// is one of our sends; echoes of other apps on the Page (a CRM, the Page
+	// inbox) are ignored even when their metadata looks like our reference.
+	// When empty, any echo carrying one of our references is taken as ours.
+	AppID string
+}
+
+// Parse is the package Parse, attributing echoes to p.AppID when it is set.
+func (p Parser) Parse(body []byte) ([]domain.ChannelEvent, error) {
 	var env envelope
 	if err := json.Unmarshal(body, &env); err != nil {
 		return nil, fmt.Errorf("parse messenger webhook: %w", err)
 	}
 	if env.Object == "" && env.Field != "" {
 		// The bare {"field":…,"value":…} sample of the postback reference page.
-		return parseChange(change{Field: env.Field, Value: env.Value}), nil
+		return p.parseChange(change{Field: env.Field, Value: env.Value}), nil
 	}
 	if env.Object != "page" {
 		return nil, fmt.Errorf("parse messenger webhook: object %q is not \"page\"", env.Object)
@@ -36,10 +52,10 @@ func Parse(body []byte) ([]domain.ChannelEvent, error) {
 	for _, e := range env.Entry {
 		first := len(out)
 		for _, raw := range e.Messaging {
-			out = append(out, parseRawEvent(raw)...)
+			out = append(out, p.parseRawEvent(raw)...)
 		}
 		for _, c := range e.Changes {
-			out = append(out, parseChange(c)...)
+			out = append(out, p.parseChange(c)...)
 		}
 		var id struct {
 			ID json.RawMessage `json:"id"`
@@ -97,11 +113,11 @@ var messagingFields = map[string]bool{
 	"message_echoes":      true,
 }
 
-func parseChange(c change) []domain.ChannelEvent {
+func (p Parser) parseChange(c change) []domain.ChannelEvent {
 	if !messagingFields[c.Field] {
 		return []domain.ChannelEvent{{Kind: domain.EventIgnored, Note: "unsupported change field " + strconv.Quote(c.Field)}}
 	}
-	return parseRawEvent(c.Value)
+	return p.parseRawEvent(c.Value)
 }
 
 // event is one entry of entry[].messaging.
@@ -123,6 +139,7 @@ type message struct {
 	MID         string       `json:"mid"`
 	Text        string       `json:"text"`
 	IsEcho      bool         `json:"is_echo"`
+	AppID       flexString   `json:"app_id"`   // an echo's sending app; Meta sends a number
 	Metadata    string       `json:"metadata"` // an echo's message.metadata, as we sent it
 	QuickReply  *quickReply  `json:"quick_reply"`
 	Attachments []attachment `json:"attachments"`
@@ -159,7 +176,7 @@ type read struct {
 
 // parseRawEvent converts one messaging event. It never fails: what it cannot use
 // becomes an ignored event that says why.
-func parseRawEvent(raw json.RawMessage) []domain.ChannelEvent {
+func (p Parser) parseRawEvent(raw json.RawMessage) []domain.ChannelEvent {
 	var ev event
 	if err := json.Unmarshal(raw, &ev); err != nil {
 		return []domain.ChannelEvent{{Kind: domain.EventIgnored, Note: "malformed messaging event"}}
@@ -167,7 +184,7 @@ func parseRawEvent(raw json.RawMessage) []domain.ChannelEvent {
 	user := string(ev.Sender.ID)
 	switch {
 	case ev.Message != nil && ev.Message.IsEcho:
-		return []domain.ChannelEvent{parseEcho(string(ev.Recipient.ID), ev.Timestamp.time(), ev.Message)}
+		return []domain.ChannelEvent{p.parseEcho(string(ev.Recipient.ID), ev.Timestamp.time(), ev.Message)}
 	case ev.Message != nil:
 		return []domain.ChannelEvent{parseMessage(user, ev.Timestamp.time(), ev.Message)}
 	case ev.Postback != nil:
@@ -188,11 +205,24 @@ func parseRawEvent(raw json.RawMessage) []domain.ChannelEvent {
 
 // parseEcho reads a message_echoes event: a message the Page sent, coming back
 // with the traveller as its recipient. One carrying our reference in its metadata
-// is one of our sends, and tells that it left: a "sent" status for that outbound
-// message, which lets delivery recognise it as sent even when the instance that
-// sent it died before recording it. Any other echo (a person typing in the Page
-// inbox, another app on the Page) is ignored; acting on it would loop.
-func parseEcho(user string, at time.Time, m *message) domain.ChannelEvent {
+// (and, when p.AppID is set, our app id) is one of our sends, and tells that it
+// left: a "sent" status for that outbound message, which lets delivery recognise
+// it as sent even when the instance that sent it died before recording it. Any
+// other echo (a person typing in the Page inbox, another app on the Page) is
+// ignored; acting on it would loop, and taking another app's copy of our
+// reference as ours would mark a queued message sent that never left.
+func (p Parser) parseEcho(user string, at time.Time, m *message) domain.ChannelEvent {
+	if want := strings.TrimSpace(p.AppID); want != "" && strings.TrimSpace(string(m.AppID)) != want {
+		// The app id is not personal data; the text and the PSID stay out of the note.
+		note := "echo of another app's message (app_id " + strconv.Quote(string(m.AppID)) + ")"
+		switch {
+		case m.AppID == "":
+			note = "echo without app_id"
+		case len(m.AppID) > 32:
+			note = "echo of another app's message"
+		}
+		return domain.ChannelEvent{Kind: domain.EventIgnored, UserID: user, Note: note}
+	}
 	ref, ours := strings.CutPrefix(m.Metadata, metadataPrefix)
 	id, err := strconv.ParseInt(ref, 10, 64)
 	if !ours || err != nil || id <= 0 || m.MID == "" {
