@@ -89,52 +89,6 @@ func parkedFlow(conv domain.Conversation) (*flows.ParkedFlow, string) {
 	return nil, conv.Flow
 }
 
-// queryFrom reads a search from the request: ?q= with ?by=reference|phone|
-// messenger|name on pages, or ?locator= ?phone= ?psid= ?name= on the API.
-func queryFrom(c *gin.Context) (domain.ConversationQuery, bool) {
-	q := domain.ConversationQuery{Locator: domain.RecordLocator(c.Query("locator")), Phone: c.Query("phone"),
-		PSID: c.Query("psid"), Name: c.Query("name")}
-	if text := strings.TrimSpace(c.Query("q")); text != "" {
-		switch c.Query("by") {
-		case "phone":
-			q.Phone = text
-		case "messenger":
-			q.PSID = text
-		case "name":
-			q.Name = text
-		default:
-			q.Locator = domain.RecordLocator(text)
-		}
-	}
-	return q, q.Locator != "" || q.Phone != "" || q.PSID != "" || strings.TrimSpace(q.Name) != ""
-}
-
-// conversationsPage searches conversations.
-func conversationsPage(s *Server, c *gin.Context, a actor) {
-	cc, ok := s.conversations(c, false)
-	if !ok {
-		return
-	}
-	p := pageFor(a, "Conversations", "conversations")
-	data := map[string]any{"Q": c.Query("q"), "By": c.DefaultQuery("by", "reference")}
-	if q, ok := queryFrom(c); ok && personalQuery(q) && !a.can(agents) {
-		p.Error = "Searching by phone number, Messenger id or name is for agents and admins."
-	} else if ok {
-		found, err := cc.FindConversations(c.Request.Context(), q)
-		found = maskSummaries(found, a.can(agents))
-		if err != nil && statusOf(err) == http.StatusInternalServerError {
-			s.consoleFail(c, false, err)
-			return
-		}
-		if err != nil {
-			p.Error = domain.ErrorMessage(err)
-		}
-		data["Searched"], data["Found"] = true, found
-	}
-	p.Data = data
-	s.render(c, http.StatusOK, "conversations", p)
-}
-
 // conversationView is one conversation as the console shows it.
 type conversationView struct {
 	Summary domain.ConversationSummary
@@ -150,6 +104,9 @@ type conversationView struct {
 	WithPerson  bool
 	CanAct      bool
 	Private     bool // personal data is shown (admin, agent)
+	// CanRetry is false on web chat: the traveller's browser reads its own
+	// queue, so there is nothing to send again (the store refuses it too).
+	CanRetry bool
 }
 
 // transcriptLine is a transcript entry with its text as the role may see it.
@@ -174,7 +131,7 @@ func (s *Server) loadConversation(ctx context.Context, cc ConversationConsole, a
 	private := a.can(agents)
 	sum = maskSummaries([]domain.ConversationSummary{sum}, private)[0]
 	v := conversationView{Summary: sum, Slots: maskSlots(conv.Data, private), WithPerson: conv.Flow == "handoff",
-		CanAct: private, Private: private}
+		CanAct: private, Private: private, CanRetry: sum.Channel != domain.WebChat}
 	var flow string
 	v.Parked, flow = parkedFlow(conv)
 	v.Steps = answerSteps(flow)
@@ -187,6 +144,10 @@ func (s *Server) loadConversation(ctx context.Context, cc ConversationConsole, a
 			}
 			e.Choices = choices
 		}
+		// A dismissal's reason is typed by staff about the traveller: it is
+		// shown as a message text is (document numbers by their last three
+		// characters; nothing of it to roles that see no personal data).
+		e.DismissReason = maskText(e.DismissReason, private)
 		line := transcriptLine{TranscriptEntry: e, Shown: maskText(e.Text, private)}
 		v.Transcript = append(v.Transcript, line)
 		if e.Undelivered {
@@ -233,7 +194,7 @@ func conversationPage(s *Server, c *gin.Context, a actor) {
 		"reply":    "Your reply is on its way.",
 		"handback": "The assistant has the conversation again.",
 		"retry":    "The message is queued again: it goes out under the channel's usual rules (inside the 24-hour window as it is, otherwise as an approved template).",
-		"dismiss":  "The message is set aside; the audit log keeps your reason.",
+		"dismiss":  "The message is set aside; your reason is kept with it, encrypted, and the audit log records the dismissal.",
 	}[c.Query("done")]
 	p.Data = v
 	s.render(c, http.StatusOK, "conversation", p)
@@ -339,33 +300,6 @@ func toSummaryJSON(c domain.ConversationSummary) summaryJSON {
 	return out
 }
 
-func apiConversations(s *Server, c *gin.Context, a actor) {
-	cc, ok := s.conversations(c, true)
-	if !ok {
-		return
-	}
-	q, ok := queryFrom(c)
-	if !ok {
-		badRequest(c, "give one of locator, phone, psid or name")
-		return
-	}
-	if personalQuery(q) && !a.can(agents) {
-		c.JSON(http.StatusForbidden, gin.H{"error": gin.H{"code": "forbidden", "message": "searching by phone number, Messenger id or name is for agents and admins"}})
-		return
-	}
-	found, err := cc.FindConversations(c.Request.Context(), q)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	found = maskSummaries(found, a.can(agents))
-	out := make([]summaryJSON, len(found))
-	for i, f := range found {
-		out[i] = toSummaryJSON(f)
-	}
-	c.JSON(http.StatusOK, gin.H{"conversations": out})
-}
-
 func apiConversation(s *Server, c *gin.Context, a actor) {
 	cc, id, ok := s.conversationTarget(c, true)
 	if !ok {
@@ -393,11 +327,14 @@ func apiConversation(s *Server, c *gin.Context, a actor) {
 		Undelivered bool `json:"undelivered,omitempty"`
 		Retried     bool `json:"retried,omitempty"`
 		Dismissed   bool `json:"dismissed,omitempty"`
+		// DismissReason is why staff set it aside, masked as texts are.
+		DismissReason string `json:"dismiss_reason,omitempty"`
 	}
 	entries := make([]entryJSON, 0, len(v.Transcript))
 	for _, e := range v.Transcript {
 		j := entryJSON{At: e.At, Direction: "out", Text: e.Shown, Purpose: e.Purpose, HumanAgent: e.HumanAgent, Seq: e.Seq,
-			Status: e.Status, ErrorCode: e.ErrorCode, Error: e.Error, Undelivered: e.Undelivered, Retried: e.Retried, Dismissed: e.Dismissed}
+			Status: e.Status, ErrorCode: e.ErrorCode, Error: e.Error, Undelivered: e.Undelivered, Retried: e.Retried, Dismissed: e.Dismissed,
+			DismissReason: e.DismissReason}
 		if e.Inbound {
 			j.Direction, j.System, j.Payload = "in", e.System, e.Payload
 		}

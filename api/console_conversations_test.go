@@ -88,10 +88,10 @@ func TestConsoleConversationShowsPersonalDataOnlyToAgents(t *testing.T) {
 		}
 	}
 	// Whether a person is a customer is personal too: only agents search by number or name.
-	if st := r.sessionFor(domain.RoleViewer).get("/api/v1/console/conversations?phone=31612345678").Status; st != http.StatusForbidden {
+	if st, _ := r.api(r.token(domain.RoleViewer), http.MethodPost, "/api/v1/console/conversations/search", map[string]string{"phone": "31612345678"}); st != http.StatusForbidden {
 		t.Errorf("a viewer searching by phone number: %d, want 403", st)
 	}
-	if st := r.sessionFor(domain.RoleAgent).get("/api/v1/console/conversations?phone=31612345678").Status; st != http.StatusOK {
+	if st, _ := r.api(r.token(domain.RoleAgent), http.MethodPost, "/api/v1/console/conversations/search", map[string]string{"phone": "31612345678"}); st != http.StatusOK {
 		t.Errorf("an agent searching by phone number: %d, want 200", st)
 	}
 	if st := r.sessionFor(domain.RoleViewer).get("/console/conversations/999999").Status; st != http.StatusNotFound {
@@ -113,7 +113,8 @@ func TestConsoleTakeoverReplyHandBack(t *testing.T) {
 		sid := strconv.FormatInt(waiting, 10)
 		agent := r.sessionFor(domain.RoleAgent)
 
-		found := agent.get("/console/conversations?by=reference&q=abc123")
+		agent.get("/console/conversations")
+		found := agent.post("/console/conversations", url.Values{"by": {"reference"}, "q": {"abc123"}})
 		if found.Status != http.StatusOK || !strings.Contains(found.Body, `href="/console/conversations/`+sid+`"`) {
 			t.Fatalf("search by reference: %d\n%.600s", found.Status, found.Body)
 		}

@@ -57,6 +57,9 @@ type TranscriptEntry struct {
 	Undelivered bool
 	Retried     bool
 	Dismissed   bool
+	// DismissReason is why a person set the message aside (personal data:
+	// shown to agents and admins only).
+	DismissReason string
 }
 
 // InboxKind says why a conversation is in the staff inbox.

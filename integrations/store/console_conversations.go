@@ -182,9 +182,13 @@ func (s *Store) Transcript(ctx context.Context, conversationID int64, limit int)
 		stuck := m.Status == domain.StatusQueued && len(channel) == 1 && channel[0] != string(domain.WebChat) && r.CreatedAt.Before(stuckBefore) &&
 			(r.RetriedAt == nil || r.RetriedAt.Before(stuckBefore))
 		dead := (m.Status == domain.StatusFailed || m.Status == domain.StatusBlocked || stuck) && r.DismissedAt == nil
+		reason, err := s.sealer.Open(r.DismissReason)
+		if err != nil {
+			return nil, fmt.Errorf("%s: dismiss reason of message %d: %w", op, r.Seq, err)
+		}
 		entries = append(entries, domain.TranscriptEntry{At: m.CreatedAt, Text: m.Text, Kind: m.Kind, Choices: m.Choices,
 			Purpose: m.Purpose, HumanAgent: m.HumanAgent, Seq: m.Seq, Status: m.Status, ErrorCode: r.ErrorCode, Error: m.Error,
-			Undelivered: dead, Retried: r.RetriedAt != nil, Dismissed: r.DismissedAt != nil})
+			Undelivered: dead, Retried: r.RetriedAt != nil, Dismissed: r.DismissedAt != nil, DismissReason: reason})
 	}
 	// A turn's replies are written after the message they answer (same or later
 	// time): on a tie the traveller's message comes first; outbound keep their seq.

@@ -127,8 +127,10 @@ func (s *Store) RetryMessage(ctx context.Context, conversationID int64, seq int,
 	return nil
 }
 
-// DismissMessage sets an undelivered message aside with a reason, which the
-// audit entry records: it leaves the inbox and the dead-letter list. A message
+// DismissMessage sets an undelivered message aside with a reason: it leaves the
+// inbox and the dead-letter list. The reason is sealed with the message (staff
+// may paste a phone or passport number into it; Transcript opens it again) and
+// the audit entry records its length only, as for an agent's reply. A message
 // still queued is marked blocked so that a later delivery does not send it
 // after all.
 func (s *Store) DismissMessage(ctx context.Context, conversationID int64, seq int, reason string, audit domain.AuditEntry) error {
@@ -159,11 +161,11 @@ func (s *Store) DismissMessage(ctx context.Context, conversationID int64, seq in
 				return domain.Errorf(domain.Conflict, op, "message %d is being sent right now: try again in a few minutes", seq)
 			}
 		}
-		res := tx.Exec(`UPDATE outbound_messages SET dismissed_at = ?, updated_at = ?,
+		res := tx.Exec(`UPDATE outbound_messages SET dismissed_at = ?, dismiss_reason = ?, updated_at = ?,
 			status = CASE WHEN status = ? THEN ? ELSE status END,
 			error = CASE WHEN status = ? THEN ? ELSE error END
 			WHERE id = ? AND status = ? AND dismissed_at IS NULL`,
-			now, now, string(domain.StatusQueued), string(domain.StatusBlocked), string(domain.StatusQueued), "set aside by staff",
+			now, s.sealer.Seal(reason), now, string(domain.StatusQueued), string(domain.StatusBlocked), string(domain.StatusQueued), "set aside by staff",
 			r.ID, r.Status)
 		if res.Error != nil {
 			return fmt.Errorf("set message %d aside: %w", seq, res.Error)
@@ -172,7 +174,7 @@ func (s *Store) DismissMessage(ctx context.Context, conversationID int64, seq in
 			return domain.Errorf(domain.Conflict, op, "message %d changed meanwhile: reload", seq)
 		}
 		audit.Subject = domain.MessageSubject(conversationID, seq)
-		audit.Detail = reason
+		audit.Detail = strconv.Itoa(utf8.RuneCountInString(reason)) + " characters, sealed with the message"
 		return appendAudit(tx, audit, now)
 	})
 	if err != nil {

@@ -131,8 +131,76 @@ func TestDismissAnUndeliveredMessage(t *testing.T) {
 			t.Fatalf("retry after dismissal: %v, want conflict", err)
 		}
 		entries, _ := b.s.AuditLog(ctx, 0, 5)
-		if len(entries) != 2 || entries[1].Detail != "traveller called the desk" || entries[0].Subject != domain.MessageSubject(conv, out[1].Seq) {
+		if len(entries) != 2 || entries[1].Detail != "25 characters, sealed with the message" || entries[0].Subject != domain.MessageSubject(conv, out[1].Seq) {
 			t.Fatalf("audit %+v", entries)
+		}
+	})
+}
+
+// TestDismissReasonIsSealedAndResealed: a reason typed with a passport and a
+// phone number in it is stored sealed (the raw column holds neither, the audit
+// entry only its length), the transcript opens it for staff, and a reseal
+// moves it to the new key, after which the old key may go.
+func TestDismissReasonIsSealedAndResealed(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		b := setup(t, db, Options{})
+		ctx := t.Context()
+		conv, out := queuedTurn(t, b.s, "31600000014", 1)
+		if err := b.s.MarkUndelivered(ctx, out[0].ID, domain.StatusFailed, 131026, "Message undeliverable"); err != nil {
+			t.Fatal(err)
+		}
+		const reason = "passport NW1234567 given by phone on +31 6 1234 5678; checked in at the desk"
+		if err := b.s.DismissMessage(ctx, conv, out[0].Seq, reason, domain.AuditEntry{Actor: "sofie", Action: domain.AuditDismissMessage}); err != nil {
+			t.Fatal(err)
+		}
+		raw := func() string {
+			t.Helper()
+			var v string
+			if err := db.Gorm.Raw("SELECT dismiss_reason FROM outbound_messages WHERE id = ?", out[0].ID).Scan(&v).Error; err != nil {
+				t.Fatal(err)
+			}
+			return v
+		}
+		if v := raw(); !strings.HasPrefix(v, "v1:k1:") || strings.Contains(v, "NW1234567") || strings.Contains(v, "5678") {
+			t.Fatalf("the stored reason is %q, want it sealed under k1", v)
+		}
+		var details []string
+		if err := db.Gorm.Raw("SELECT detail FROM audit_log").Scan(&details).Error; err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range details {
+			if strings.Contains(d, "NW1234567") || strings.Contains(d, "5678") {
+				t.Errorf("the audit log holds the reason: %q", d)
+			}
+		}
+		shown := func(s *Store) string {
+			t.Helper()
+			tr, err := s.Transcript(ctx, conv, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range tr {
+				if e.Seq == out[0].Seq {
+					return e.DismissReason
+				}
+			}
+			return ""
+		}
+		if got := shown(b.s); got != reason {
+			t.Fatalf("the transcript shows %q, want %q", got, reason)
+		}
+
+		k2 := domain.NewKey("k2")
+		rep, err := storeWithKeys(t, db, k2, b.key).Reseal(ctx, 0)
+		if err != nil || rep.Resealed["outbound_messages.dismiss_reason"] != 1 {
+			t.Fatalf("reseal: %v\n%s", err, rep)
+		}
+		if v := raw(); !strings.HasPrefix(v, "v1:k2:") {
+			t.Fatalf("after the reseal the reason is %q, want it under k2", v)
+		}
+		if got := shown(storeWithKeys(t, db, k2)); got != reason {
+			t.Fatalf("with k1 gone the transcript shows %q", got)
 		}
 	})
 }

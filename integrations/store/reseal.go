@@ -32,6 +32,7 @@ var SealedColumns = []sealedColumn{
 	{"inbound_messages", "id", "text", false},
 	{"inbound_messages", "id", "payload", false},
 	{"outbound_messages", "id", "body", false},
+	{"outbound_messages", "id", "dismiss_reason", false},
 	{"webhook_events", "id", "body", false},
 	{"boarding_passes", "token", "body", true},
 	{"pss_bookings", "id", "whatsapp_sealed", false},

@@ -74,6 +74,8 @@ type outboundRow struct {
 	// not go out (console_dead_letters.go).
 	RetriedAt   *time.Time
 	DismissedAt *time.Time
+	// DismissReason is the sealed reason given with DismissedAt.
+	DismissReason string
 }
 
 func (outboundRow) TableName() string { return "outbound_messages" }
