@@ -73,6 +73,19 @@ type Reissue struct {
 	// VoidedCheckIns lists passengers whose check-in on an old segment was undone;
 	// their boarding passes for it are no longer valid.
 	VoidedCheckIns []CheckIn
+	// Replacements says which new segments took the place of each old one, when
+	// the booking system says so; empty when it does not, and whoever needs the
+	// pairing then works it out from the flights' airports.
+	Replacements []Replacement
+}
+
+// Replacement pairs an old segment of a reissue with the new segments that
+// replaced it: one for a flight moved to another flight, several when a direct
+// flight became a connection. Every segment of a connection replaced as a whole
+// names all the new segments of its replacement.
+type Replacement struct {
+	OldSegmentID  int64
+	NewSegmentIDs []int64
 }
 
 // CancelRequest cancels segments of a booking for a refund.

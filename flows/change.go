@@ -445,6 +445,12 @@ func changeEffect(ctx context.Context, t *Turn) (Event, error) {
 // those who were checked in on the old flights (recheckIn). key is the reissue's
 // idempotency key.
 func (t *Turn) reissued(ctx context.Context, res domain.Reissue, a AltSlot, key string) {
+	// The booking as it stood before the reissue: recheckIn pairs the old
+	// flights with the new ones by it when the booking system does not say.
+	var before domain.Booking
+	if t.Booking != nil {
+		before = *t.Booking
+	}
 	b := res.Booking
 	t.Booking = &b
 	var lines []string
@@ -463,7 +469,7 @@ func (t *Turn) reissued(ctx context.Context, res domain.Reissue, a AltSlot, key 
 		}
 		t.Say("change.extras_refunded", "amount", t.money(total))
 	}
-	t.recheckIn(ctx, res, key)
+	t.recheckIn(ctx, res, before, key)
 }
 
 // reissuePaid completes a paid change when the provider confirms the payment.

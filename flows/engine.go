@@ -157,9 +157,12 @@ func (e *Engine) processOne(ctx context.Context, conversationID int64, in domain
 		e.metrics.TurnDone("", OutcomeFailed, time.Since(start))
 		return err
 	}
-	turn, err := e.Turn(ctx, conv, in)
+	turn, gone, err := e.turn(ctx, conv, in)
 	if err == nil {
 		err = e.store.CommitTurn(ctx, turn)
+	}
+	if err == nil {
+		e.releaseSeats(ctx, conv.ID, gone)
 	}
 	flow, result := turnFlow(conv.Flow, turn), OutcomeFailed
 	switch {
@@ -181,7 +184,14 @@ func (e *Engine) processOne(ctx context.Context, conversationID int64, in domain
 // Turn computes the outcome of one inbound message without saving it. Errors are
 // only returned for failures that a retry may cure (loading content); everything a
 // traveller can cause, and every failing booking-system call, ends in a reply.
-func (e *Engine) Turn(ctx context.Context, conv domain.Conversation, in domain.Inbound) (turn domain.Turn, err error) {
+func (e *Engine) Turn(ctx context.Context, conv domain.Conversation, in domain.Inbound) (domain.Turn, error) {
+	turn, _, err := e.turn(ctx, conv, in)
+	return turn, err
+}
+
+// turn computes a turn and the seats that left the basket in it, whose holds are
+// released once the turn is committed (order_seats.go).
+func (e *Engine) turn(ctx context.Context, conv domain.Conversation, in domain.Inbound) (turn domain.Turn, gone basketSeats, err error) {
 	// A conversation keeps the content version its current flow started with; an idle
 	// one takes the newest published version for whatever it starts next.
 	version := conv.ContentVersion
@@ -190,7 +200,7 @@ func (e *Engine) Turn(ctx context.Context, conv domain.Conversation, in domain.I
 	}
 	content, err := e.contentFor(ctx, version)
 	if err != nil {
-		return turn, err
+		return turn, gone, err
 	}
 	// The traveller gets an answer within the budget, a "try again shortly" if an
 	// outside system is too slow; the turn's own commit is not bounded by it.
@@ -203,6 +213,7 @@ func (e *Engine) Turn(ctx context.Context, conv domain.Conversation, in domain.I
 	t := &Turn{Conv: conv, In: in, Content: content, Now: e.now(), e: e, SeatMaps: map[int64]domain.SeatMap{}, context: runCtx}
 	t.Conv.ContentVersion = content.Version
 	t.loadSlots()
+	before := seatsOf(t.Slots)
 	t.Lang = conv.Lang
 	if !t.Lang.Supported() {
 		t.Lang = e.langs[0]
@@ -223,12 +234,13 @@ func (e *Engine) Turn(ctx context.Context, conv domain.Conversation, in domain.I
 		e.run(runCtx, t)
 	}()
 	if t.retry != nil {
-		return turn, t.retry
+		return turn, gone, t.retry
 	}
 
+	gone = before.left(t.Slots)
 	data, err := json.Marshal(t.Slots)
 	if err != nil {
-		return turn, fmt.Errorf("turn: encode slots: %w", err)
+		return turn, gone, fmt.Errorf("turn: encode slots: %w", err)
 	}
 	t.Conv.Data = data
 	t.Conv.Lang = t.Lang
@@ -254,7 +266,7 @@ func (e *Engine) Turn(ctx context.Context, conv domain.Conversation, in domain.I
 		turn.LookupFailureKey = lookupKey(conv)
 		turn.LookupFailures = t.lookupFailures
 	}
-	return turn, nil
+	return turn, gone, nil
 }
 
 func lookupKey(c domain.Conversation) string { return string(c.Channel) + ":" + c.UserID }

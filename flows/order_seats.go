@@ -2,6 +2,7 @@ package flows
 
 import (
 	"context"
+	"encoding/json"
 	"strconv"
 	"strings"
 
@@ -293,4 +294,94 @@ func seatTaken(ctx context.Context, t *Turn) (Event, error) {
 	// Nothing in the basket is gone by now (taken and released again): choose again.
 	t.Say("order.basket_invalid")
 	return "basket_invalid", nil
+}
+
+// A priced basket holds its seats in the booking system until the offer expires.
+// When a seat leaves the basket (replaced by another seat, the basket cleared or
+// the order cancelled, the flow abandoned, timed out or its offer replaced) the
+// hold is released at once, so that nobody waits up to an hour for a seat that
+// is no longer wanted. Handlers only change the basket; the engine compares the
+// basket before and after the turn and releases what left it once the turn is
+// committed. A seat still wanted elsewhere keeps its hold: in a payment link
+// still open, or in a flow parked while a person helps.
+
+// seatReleaser is a booking system that releases seat holds early. Releasing is
+// idempotent; one that cannot lets the holds lapse with the offer.
+type seatReleaser interface {
+	ReleaseSeatHolds(ctx context.Context, offerID string, items []domain.BasketItem) error
+}
+
+// basketSeats are the seats of a basket with the offer it was priced against.
+type basketSeats struct {
+	offerID string
+	items   []domain.BasketItem
+}
+
+// heldKey names a seat of a passenger on a segment, whatever the offer.
+type heldKey struct {
+	pax, seg int64
+	seat     string
+}
+
+// seatsOf lists the seats in the slots' basket.
+func seatsOf(s *Slots) basketSeats {
+	if s == nil || s.Sale == nil {
+		return basketSeats{}
+	}
+	out := basketSeats{offerID: s.Sale.OfferID}
+	for _, b := range s.Sale.Basket {
+		if b.Seat != "" {
+			out.items = append(out.items, b)
+		}
+	}
+	return out
+}
+
+// left lists the seats of b that the slots no longer want: not in the basket
+// (against any offer), not in an open payment, not in a parked flow.
+func (b basketSeats) left(s *Slots) basketSeats {
+	if len(b.items) == 0 {
+		return basketSeats{}
+	}
+	keep := map[heldKey]bool{}
+	add := func(items []domain.BasketItem) {
+		for _, it := range items {
+			keep[heldKey{it.PassengerID, it.SegmentID, it.Seat}] = true
+		}
+	}
+	add(seatsOf(s).items)
+	for _, o := range s.Orders {
+		add(o.Items)
+	}
+	if s.Parked != nil {
+		var parked Slots
+		if err := json.Unmarshal(s.Parked.Slots, &parked); err != nil {
+			return basketSeats{} // unreadable: keep everything, the holds lapse anyway
+		}
+		add(seatsOf(&parked).items)
+	}
+	out := basketSeats{offerID: b.offerID}
+	for _, it := range b.items {
+		if !keep[heldKey{it.PassengerID, it.SegmentID, it.Seat}] {
+			out.items = append(out.items, it)
+		}
+	}
+	return out
+}
+
+// releaseSeats releases the holds of seats that left a basket. A failure is
+// logged and forgotten: the hold lapses with the offer.
+func (e *Engine) releaseSeats(ctx context.Context, conversationID int64, gone basketSeats) {
+	r, ok := e.extras.(seatReleaser)
+	if len(gone.items) == 0 || gone.offerID == "" || !ok {
+		return
+	}
+	if e.budget > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, e.budget)
+		defer cancel()
+	}
+	if err := r.ReleaseSeatHolds(ctx, gone.offerID, gone.items); err != nil {
+		e.log.WarnContext(ctx, "seat hold release failed", "conversation", conversationID, "seats", len(gone.items), "err", err)
+	}
 }

@@ -3,7 +3,9 @@ package flows
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
+	"time"
 
 	"github.com/skybridge/skybridge/domain"
 )
@@ -15,6 +17,12 @@ const opRecheckIn = "check in on the new flight"
 // flight's window is not open yet it says when it opens; where the booking system
 // will not check them in, it says why and offers the check-in flow.
 //
+// Each passenger is checked in only on the new segments that replaced a segment
+// they were checked in on (replacements): on a return trip whose outbound moved,
+// the return is left alone, and a new segment that replaces no flight anyone was
+// checked in on gets no check-in request. before is the booking as it stood before
+// the reissue (empty when the turn did not load it).
+//
 // The same rules as the check-in flow apply (the carriers' windows from the booking
 // system, children with an adult); the seat carried over is kept and the booking
 // system assigns one otherwise; travel documents are the ones the booking system
@@ -25,7 +33,7 @@ const opRecheckIn = "check in on the new flight"
 // it, so a retried turn or a replayed payment report replays them instead of
 // checking in twice, and a boarding pass already issued for the same seat is not
 // sent again.
-func (t *Turn) recheckIn(ctx context.Context, res domain.Reissue, reissueKey string) {
+func (t *Turn) recheckIn(ctx context.Context, res domain.Reissue, before domain.Booking, reissueKey string) {
 	if len(res.VoidedCheckIns) == 0 {
 		return
 	}
@@ -33,9 +41,19 @@ func (t *Turn) recheckIn(ctx context.Context, res domain.Reissue, reissueKey str
 		t.recheckInFailed(ctx, domain.Errorf(domain.NotFound, opRecheckIn, "the reissue names no new segment"))
 		return
 	}
-	var pax []int64
+	// paxOn lists, per new segment, the passengers checked in on an old segment
+	// it replaces, in the reissue's order: the same request on every retry.
+	repl := replacements(res, before)
+	paxOn := map[int64][]int64{}
+	var unpaired []int64 // old segments with voided check-ins that nothing replaces
 	for _, c := range res.VoidedCheckIns {
-		pax = appendUnique(pax, c.PassengerID)
+		news := repl[c.SegmentID]
+		if len(news) == 0 {
+			unpaired = appendUnique(unpaired, c.SegmentID)
+		}
+		for _, id := range news {
+			paxOn[id] = appendUnique(paxOn[id], c.PassengerID)
+		}
 	}
 	if err := t.e.loadPolicies(ctx, t); err != nil {
 		t.recheckInFailed(ctx, err)
@@ -52,6 +70,10 @@ func (t *Turn) recheckIn(ctx context.Context, res domain.Reissue, reissueKey str
 		asked   []int64 // segments a check-in was requested on
 	)
 	for _, segID := range res.NewSegmentIDs {
+		pax := paxOn[segID]
+		if len(pax) == 0 {
+			continue
+		}
 		if _, ok := t.Booking.Segment(segID); !ok {
 			failure = domain.Errorf(domain.NotFound, opRecheckIn, "segment %d not on the booking", segID)
 			continue
@@ -98,7 +120,7 @@ func (t *Turn) recheckIn(ctx context.Context, res domain.Reissue, reissueKey str
 			t.Booking = &b
 			done = nil
 			for _, segID := range asked {
-				for _, id := range pax {
+				for _, id := range paxOn[segID] {
 					if c, ok := b.CheckInOf(id, segID); ok {
 						done = append(done, c)
 					}
@@ -118,9 +140,124 @@ func (t *Turn) recheckIn(ctx context.Context, res domain.Reissue, reissueKey str
 	if len(later) > 0 && t.Content.Rules.notifyRules().Rule(domain.EventCheckInOpen).Enabled {
 		t.Say("recheck.reminder")
 	}
+	if failure == nil && len(unpaired) > 0 {
+		// Their check-in is void and no new flight takes its place: they check in
+		// again themselves.
+		failure = domain.Errorf(domain.NotFound, opRecheckIn, "no new segment replaces segments %v", unpaired)
+	}
 	if failure != nil {
 		t.recheckInFailed(ctx, failure)
 	}
+}
+
+// connectionWindow is the longest wait between two flights of one journey; a
+// longer stay at the airport ends the journey (the usual limit of a connection on
+// one ticket).
+const connectionWindow = 24 * time.Hour
+
+// replacements pairs each old segment of a reissue with the new segments (among
+// res.NewSegmentIDs) that replaced it.
+//
+// The booking system's own pairing (res.Replacements) is taken as it is. For an
+// old segment it does not name, the segments are paired by airports: the old and
+// the new segments are each split into journeys (journeys), and a new journey
+// replaces an old segment when it leaves from the airport where the old segment
+// or an earlier flight of the old segment's journey left, and arrives where the
+// old segment or a later flight of that journey arrived. A flight moved to
+// another flight, a connection made direct, a direct flight made a connection
+// and one leg of a connection moved are thereby paired, while the return of a
+// two-way booking (which leaves from the outbound's destination) is not paired
+// with the outbound. Airports are compared, not cities: a move to another
+// airport of the same city is not paired, and its passengers are asked to check
+// in again.
+//
+// The old journeys are those of before, the booking ahead of the reissue; when the
+// turn had not loaded it (a payment report), those of the booking after it, whose
+// old segments are kept as cancelled. Either way the itinerary taken is the
+// segments not cancelled plus the ones whose check-ins were voided, less the new
+// ones.
+func replacements(res domain.Reissue, before domain.Booking) map[int64][]int64 {
+	isNew := map[int64]bool{}
+	for _, id := range res.NewSegmentIDs {
+		isNew[id] = true
+	}
+	out := map[int64][]int64{}
+	for _, r := range res.Replacements {
+		for _, id := range r.NewSegmentIDs {
+			if isNew[id] {
+				out[r.OldSegmentID] = appendUnique(out[r.OldSegmentID], id)
+			}
+		}
+	}
+	voided := map[int64]bool{}
+	missing := false
+	for _, c := range res.VoidedCheckIns {
+		voided[c.SegmentID] = true
+		if _, ok := out[c.SegmentID]; !ok {
+			missing = true
+		}
+	}
+	if !missing {
+		return out
+	}
+
+	old := before
+	if len(old.Segments) == 0 {
+		old = res.Booking
+	}
+	var olds, news []domain.Segment
+	for _, s := range old.Segments {
+		if !isNew[s.ID] && (s.Status != domain.SegmentCancelled || voided[s.ID]) {
+			olds = append(olds, s)
+		}
+	}
+	for _, s := range res.Booking.Segments {
+		if isNew[s.ID] {
+			news = append(news, s)
+		}
+	}
+	newJourneys := journeys(news)
+	for _, j := range journeys(olds) {
+		for k, s := range j {
+			if _, named := out[s.ID]; named || !voided[s.ID] {
+				continue
+			}
+			for _, nj := range newJourneys {
+				from, to := nj[0].Flight.Origin.Code, nj[len(nj)-1].Flight.Destination.Code
+				leaves := slices.ContainsFunc(j[:k+1], func(o domain.Segment) bool { return o.Flight.Origin.Code == from })
+				arrives := slices.ContainsFunc(j[k:], func(o domain.Segment) bool { return o.Flight.Destination.Code == to })
+				if leaves && arrives {
+					for _, n := range nj {
+						out[s.ID] = appendUnique(out[s.ID], n.ID)
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// journeys splits segments into journeys, in order of departure: a segment
+// continues the journey before it when it leaves from the airport where the last
+// flight arrived, within connectionWindow of its arrival, and does not fly back
+// to where the journey began (a day return is two journeys, out and back).
+func journeys(segs []domain.Segment) [][]domain.Segment {
+	segs = slices.Clone(segs)
+	slices.SortStableFunc(segs, func(a, b domain.Segment) int { return a.Flight.Departure.Compare(b.Flight.Departure) })
+	var out [][]domain.Segment
+	for _, s := range segs {
+		if n := len(out); n > 0 {
+			j := out[n-1]
+			last := j[len(j)-1].Flight
+			if s.Flight.Origin.Code == last.Destination.Code && s.Flight.Destination.Code != j[0].Flight.Origin.Code &&
+				!s.Flight.Departure.Before(last.Arrival) && s.Flight.Departure.Sub(last.Arrival) <= connectionWindow {
+				out[n-1] = append(j, s)
+				continue
+			}
+		}
+		out = append(out, []domain.Segment{s})
+	}
+	return out
 }
 
 // sendNewPasses issues and shows a boarding pass for each check-in that has none

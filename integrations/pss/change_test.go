@@ -2,6 +2,7 @@ package pss_test
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"sync"
 	"testing"
@@ -204,6 +205,10 @@ func TestReissueMovesPassengersOnceAndVoidsCheckIns(t *testing.T) {
 		if len(got.VoidedCheckIns) != 2 || len(now.CheckIns) != 0 {
 			t.Errorf("voided %d check-ins, %d left; want 2 and 0", len(got.VoidedCheckIns), len(now.CheckIns))
 		}
+		wantRepl := []domain.Replacement{{OldSegmentID: oldSeg.ID, NewSegmentIDs: got.NewSegmentIDs}}
+		if !reflect.DeepEqual(got.Replacements, wantRepl) {
+			t.Errorf("replacements %+v, want %+v", got.Replacements, wantRepl)
+		}
 		for i, p := range now.Passengers {
 			if p.TicketNumber == oldTickets[i] || len(p.TicketNumber) != 13 || p.TicketNumber[:3] != "999" {
 				t.Errorf("ticket %s after reissue (was %s)", p.TicketNumber, oldTickets[i])
@@ -235,6 +240,9 @@ func TestReissueMovesPassengersOnceAndVoidsCheckIns(t *testing.T) {
 		if !slices.Equal(again.NewSegmentIDs, got.NewSegmentIDs) || len(again.VoidedCheckIns) != 2 ||
 			again.Booking.Passengers[0].TicketNumber != now.Passengers[0].TicketNumber || len(again.Booking.Segments) != 2 {
 			t.Errorf("retry = %+v, first = %+v", again.NewSegmentIDs, got.NewSegmentIDs)
+		}
+		if !reflect.DeepEqual(again.Replacements, wantRepl) {
+			t.Errorf("retried replacements %+v, want %+v", again.Replacements, wantRepl)
 		}
 		// The key for another request, or the old segments with another key: Conflict.
 		other := req

@@ -34,6 +34,9 @@ type storedReissue struct {
 	CarriedOver    []domain.EMD     `json:"carried_over"`
 	Refunded       []domain.EMD     `json:"refunded"`
 	VoidedCheckIns []domain.CheckIn `json:"voided"`
+	// Replacements is absent from results stored before it was recorded: a retry
+	// of such a reissue returns none.
+	Replacements []domain.Replacement `json:"replacements,omitempty"`
 }
 
 // Reissue moves the booking's passengers from the segments to the alternative's
@@ -44,7 +47,8 @@ type storedReissue struct {
 // new ticket numbers for every passenger as on any reissue. The result is stored
 // under the idempotency key: a retry returns it and moves nobody twice. An expired
 // alternative, a flight that filled up meanwhile or segments already changed are
-// Conflicts.
+// Conflicts. The alternative replaces the segments as one journey (same city pair),
+// so each old segment is reported replaced by all the new ones.
 func (d *Demo) Reissue(ctx context.Context, req domain.ReissueRequest) (domain.Reissue, error) {
 	if strings.TrimSpace(req.IdempotencyKey) == "" {
 		return domain.Reissue{}, domain.Errorf(domain.Invalid, opReissue, msgNoKey)
@@ -80,7 +84,8 @@ func (d *Demo) Reissue(ctx context.Context, req domain.ReissueRequest) (domain.R
 		if err != nil {
 			return err
 		}
-		out = domain.Reissue{Booking: b, NewSegmentIDs: res.NewSegmentIDs, CarriedOver: res.CarriedOver, Refunded: res.Refunded, VoidedCheckIns: res.VoidedCheckIns}
+		out = domain.Reissue{Booking: b, NewSegmentIDs: res.NewSegmentIDs, CarriedOver: res.CarriedOver, Refunded: res.Refunded, VoidedCheckIns: res.VoidedCheckIns,
+			Replacements: res.Replacements}
 		return nil
 	})
 	if err != nil {
@@ -205,6 +210,7 @@ func (d *Demo) reissue(tx *gorm.DB, bookingID int64, l domain.RecordLocator, req
 			return res, err
 		}
 		res.VoidedCheckIns = append(res.VoidedCheckIns, voided...)
+		res.Replacements = append(res.Replacements, domain.Replacement{OldSegmentID: old.ID, NewSegmentIDs: slices.Clone(news)})
 		if err := tx.Model(&segmentRow{}).Where("id = ?", old.ID).Update("status", string(domain.SegmentCancelled)).Error; err != nil {
 			return res, fmt.Errorf("cancel old segment: %w", err)
 		}

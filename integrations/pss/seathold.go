@@ -1,6 +1,7 @@
 package pss
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -99,4 +100,41 @@ func releaseHold(tx *gorm.DB, segID, paxID int64) error {
 		return fmt.Errorf("release seat hold: %w", err)
 	}
 	return nil
+}
+
+// opRelease names the early release of seat holds in errors.
+const opRelease = "release seat holds"
+
+// ReleaseSeatHolds gives back, before the offer expires, the seats that baskets
+// priced against the offer hold: for each seat item, the passenger's hold of that
+// seat on the segment. A basket that leaves the seat (removed, replaced, abandoned)
+// lets someone else buy it at once. Only holds of the offer's own booking are
+// released, whichever of its offers made them (a basket re-priced against a fresh
+// offer keeps its holds). Releasing is idempotent: a hold already released, lapsed
+// or turned into the passenger's seat is no error. An unknown offer is NotFound.
+func (d *Demo) ReleaseSeatHolds(ctx context.Context, offerID string, items []domain.BasketItem) error {
+	err := d.db.Gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var off storedOffer
+		row, err := loadOffer(tx, offerID, offerExtras, opRelease, &off)
+		if err != nil {
+			return err
+		}
+		for _, it := range items {
+			if it.Seat == "" {
+				continue
+			}
+			code, err := domain.ParseSeatCode(it.Seat)
+			if err != nil {
+				return err
+			}
+			err = tx.Exec(`DELETE FROM pss_seat_holds WHERE passenger_id = ? AND segment_id = ? AND code = ?
+				AND segment_id IN (SELECT id FROM pss_segments WHERE booking_id = ?)`,
+				it.PassengerID, it.SegmentID, code, row.BookingID).Error
+			if err != nil {
+				return fmt.Errorf("release seat hold: %w", err)
+			}
+		}
+		return nil
+	})
+	return domainError(opRelease+" "+offerID, err)
 }

@@ -138,3 +138,53 @@ func TestUnpaidSeatHoldLapsesWithTheOffer(t *testing.T) {
 		}
 	})
 }
+
+// TestSeatHoldReleasedEarly: a basket that gives its seat back releases the hold at
+// once, for another booking to buy; releasing again is no error; another booking's
+// offer cannot release it; a paid seat stays the passenger's.
+func TestSeatHoldReleasedEarly(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		b := setup(t, db, summerNow)
+		jn, mu := b.booking(t, "JN7KQP"), b.booking(t, "MU3ACC")
+		o, _ := seatItem(t, b.demo, jn, "0B5")
+		muOffer, _ := seatItem(t, b.demo, mu, "0B5")
+		jnItem := []domain.BasketItem{{Code: "0B5", PassengerID: jn.Passengers[0].ID, SegmentID: jn.Segments[0].ID, Quantity: 1, Seat: "20A"}}
+		muItem := []domain.BasketItem{{Code: "0B5", PassengerID: mu.Passengers[0].ID, SegmentID: mu.Segments[0].ID, Quantity: 1, Seat: "20A"}}
+		if _, err := b.demo.PriceBasket(t.Context(), o.ID, jnItem); err != nil {
+			t.Fatal(err)
+		}
+		// MU3ACC's offer names JN7KQP's passenger: not its booking, nothing released.
+		if err := b.demo.ReleaseSeatHolds(t.Context(), muOffer.ID, jnItem); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.demo.PriceBasket(t.Context(), muOffer.ID, muItem); domain.ErrorMessage(err) != domain.SeatTaken {
+			t.Fatalf("a seat released through another booking's offer: err = %v, want %q", err, domain.SeatTaken)
+		}
+		for i := range 2 { // the second release finds nothing to release
+			if err := b.demo.ReleaseSeatHolds(t.Context(), o.ID, jnItem); err != nil {
+				t.Fatalf("release %d: %v", i+1, err)
+			}
+		}
+		_, muStd := seatItem(t, b.demo, mu, "0B5")
+		if !slices.Contains(muStd.SeatChoices(), "20A") {
+			t.Errorf("seats offered after the release %v, want 20A again", muStd.SeatChoices())
+		}
+		if _, err := b.demo.PriceBasket(t.Context(), muOffer.ID, muItem); err != nil {
+			t.Fatalf("another booking buying the released seat: %v", err)
+		}
+		_, err := b.demo.FulfilAncillaries(t.Context(), domain.FulfilRequest{IdempotencyKey: "rel", Locator: mu.Locator, OfferID: muOffer.ID, PaymentID: "p", Items: muItem})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := b.demo.ReleaseSeatHolds(t.Context(), muOffer.ID, muItem); err != nil {
+			t.Fatalf("release after paying: %v", err)
+		}
+		after, err := b.demo.FindBooking(t.Context(), mu.Locator)
+		if err != nil || after.AssignedSeat(mu.Passengers[0].ID, mu.Segments[0].ID) != "20A" {
+			t.Errorf("paid seat after a release: %q, %v; want 20A", after.AssignedSeat(mu.Passengers[0].ID, mu.Segments[0].ID), err)
+		}
+		if err := b.demo.ReleaseSeatHolds(t.Context(), "no-such-offer", jnItem); !domain.IsCode(err, domain.NotFound) {
+			t.Errorf("release with an unknown offer: %v, want NotFound", err)
+		}
+	})
+}

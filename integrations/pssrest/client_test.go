@@ -2,6 +2,7 @@ package pssrest_test
 
 import (
 	"net/http/httptest"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -157,6 +158,9 @@ func TestEveryOperationKeepsTheContract(t *testing.T) {
 	}
 	if res.Booking.Passengers[0].TicketNumber == bk.Passengers[0].TicketNumber {
 		t.Error("no new ticket number after reissue")
+	}
+	if r := res.Replacements; len(r) != 1 || r[0].OldSegmentID != ids(bk)[0] || !slices.Equal(r[0].NewSegmentIDs, res.NewSegmentIDs) {
+		t.Errorf("replacements %+v, want segment %d replaced by %v", r, ids(bk)[0], res.NewSegmentIDs)
 	}
 	again2, err := c.Reissue(ctx, req)
 	if err != nil || again2.NewSegmentIDs[0] != res.NewSegmentIDs[0] {

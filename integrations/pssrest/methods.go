@@ -106,7 +106,8 @@ func (c *Client) Reissue(ctx context.Context, req domain.ReissueRequest) (domain
 	if err != nil {
 		return domain.Reissue{}, err
 	}
-	r := domain.Reissue{Booking: b, NewSegmentIDs: w.NewSegmentIDs, CarriedOver: wire.ToEMDs(w.CarriedOver), Refunded: wire.ToEMDs(w.Refunded)}
+	r := domain.Reissue{Booking: b, NewSegmentIDs: w.NewSegmentIDs, CarriedOver: wire.ToEMDs(w.CarriedOver), Refunded: wire.ToEMDs(w.Refunded),
+		Replacements: wire.ToReplacements(w.Replacements)}
 	for _, ci := range w.VoidedCheckIns {
 		r.VoidedCheckIns = append(r.VoidedCheckIns, wire.ToCheckIn(ci))
 	}
@@ -141,6 +142,13 @@ func (c *Client) PriceBasket(ctx context.Context, offerID string, items []domain
 		return domain.Quote{}, err
 	}
 	return wire.ToQuote(w), nil
+}
+
+// ReleaseSeatHolds gives back the seats that quotes of the offer hold, for seats
+// that left the basket; releasing again is no error.
+func (c *Client) ReleaseSeatHolds(ctx context.Context, offerID string, items []domain.BasketItem) error {
+	return c.do(ctx, call{op: "release seat holds", method: http.MethodPost, path: "/ancillary-offers/" + url.PathEscape(offerID) + "/seat-releases",
+		key: newKey("release"), in: wire.Basket{Items: wire.FromBasket(items)}})
 }
 
 // FulfilAncillaries issues paid extras.

@@ -1,6 +1,7 @@
 package pssrest_test
 
 import (
+	"context"
 	"slices"
 	"testing"
 
@@ -8,9 +9,16 @@ import (
 	"github.com/skybridge/skybridge/integrations/pssrest"
 )
 
+// The client releases seat holds early, as the extras flow expects of a booking
+// system that can.
+var _ interface {
+	ReleaseSeatHolds(ctx context.Context, offerID string, items []domain.BasketItem) error
+} = (*pssrest.Client)(nil)
+
 // TestPaidSeatOverTheContract: a seat item carries the seats it lets the passenger
 // choose; the basket, the quote and the EMD carry the seat chosen, which becomes the
-// passenger's; the same seat for another passenger is a Conflict "seat taken".
+// passenger's; the same seat for another passenger is a Conflict "seat taken". The
+// release of a seat that left the basket is accepted, again and again.
 func TestPaidSeatOverTheContract(t *testing.T) {
 	e := newEnv(t, pssrest.Config{})
 	c, ctx := e.client, t.Context()
@@ -40,6 +48,15 @@ func TestPaidSeatOverTheContract(t *testing.T) {
 	if err != nil || len(q.Items) != 1 || q.Items[0].Seat != chosen || q.Total != domain.NewMoney(900, "EUR") {
 		t.Fatalf("quote = %+v, %v; want seat %s at 9.00", q, err, chosen)
 	}
+	// A seat leaving the basket is released; releasing again is no error.
+	for i := range 2 {
+		if err := c.ReleaseSeatHolds(ctx, o.ID, item(bk.Passengers[0].ID, chosen)); err != nil {
+			t.Fatalf("release %d: %v", i+1, err)
+		}
+	}
+	if err := c.ReleaseSeatHolds(ctx, "no-such-offer", item(bk.Passengers[0].ID, chosen)); !domain.IsCode(err, domain.NotFound) {
+		t.Errorf("release against an unknown offer: %v, want NotFound", err)
+	}
 	if _, err := c.PriceBasket(ctx, o.ID, item(bk.Passengers[0].ID, "99Z")); !domain.IsCode(err, domain.Invalid) {
 		t.Errorf("a seat the item does not sell: %v, want Invalid", err)
 	}
@@ -55,6 +72,9 @@ func TestPaidSeatOverTheContract(t *testing.T) {
 	_, err = c.PriceBasket(ctx, o.ID, item(bk.Passengers[1].ID, chosen))
 	if !domain.IsCode(err, domain.Conflict) || domain.ErrorMessage(err) != domain.SeatTaken {
 		t.Errorf("the sold seat for the other passenger: %v, want Conflict %q", err, domain.SeatTaken)
+	}
+	if len(e.check.problems) > 0 || !e.check.seen["releaseSeatHolds"] {
+		t.Errorf("release exchanges: problems %v, exercised %v", e.check.problems, e.check.seen["releaseSeatHolds"])
 	}
 	o2, err := c.AncillaryOffer(ctx, bk.Locator)
 	if err != nil {

@@ -388,6 +388,7 @@ func (a *airline) reissue(req domain.ReissueRequest, now time.Time) (domain.Reis
 	}
 	res.Booking = a.view(b)
 	res.NewSegmentIDs = []int64{newSeg.ID}
+	res.Replacements = []domain.Replacement{{OldSegmentID: old.ID, NewSegmentIDs: []int64{newSeg.ID}}}
 	return res, nil
 }
 

@@ -76,6 +76,7 @@ func New(apiKey string, now func() time.Time) *Server {
 	m.HandleFunc("POST /bookings/{locator}/cancellations", s.idempotent(s.cancel))
 	m.HandleFunc("GET /bookings/{locator}/ancillary-offer", s.ancillaryOffer)
 	m.HandleFunc("POST /ancillary-offers/{offerId}/quotes", s.idempotent(s.quote))
+	m.HandleFunc("POST /ancillary-offers/{offerId}/seat-releases", s.idempotent(s.releaseSeats))
 	m.HandleFunc("POST /ancillary-offers/{offerId}/fulfilments", s.idempotent(s.fulfil))
 	m.HandleFunc("GET /carriers", s.carriers)
 	m.HandleFunc("GET /flights", s.flightsDeparting)
@@ -380,7 +381,7 @@ func (s *Server) reissue(r *http.Request, body []byte) (int, any) {
 		return fail(err)
 	}
 	out := wire.Reissue{Booking: wire.FromBooking(res.Booking), NewSegmentIDs: res.NewSegmentIDs, CarriedOver: wire.FromEMDs(res.CarriedOver),
-		Refunded: wire.FromEMDs(res.Refunded), VoidedCheckIns: []wire.CheckIn{}}
+		Refunded: wire.FromEMDs(res.Refunded), VoidedCheckIns: []wire.CheckIn{}, Replacements: wire.FromReplacements(res.Replacements)}
 	for _, c := range res.VoidedCheckIns {
 		out.VoidedCheckIns = append(out.VoidedCheckIns, wire.FromCheckIn(c))
 	}
@@ -434,4 +435,18 @@ func (s *Server) fulfil(r *http.Request, body []byte) (int, any) {
 		return fail(err)
 	}
 	return 200, wire.EMDs{EMDs: wire.FromEMDs(emds)}
+}
+
+// releaseSeats answers a release of seat holds. The fake holds no seats for quotes
+// (a quote only checks that the seat is still free), so there is nothing to give
+// back; an unknown offer is still a 404.
+func (s *Server) releaseSeats(r *http.Request, body []byte) (int, any) {
+	var in wire.Basket
+	if err := decode(body, &in); err != nil {
+		return fail(err)
+	}
+	if _, ok := s.data.offers[r.PathValue("offerId")]; !ok {
+		return fail(domain.Errorf(domain.NotFound, "release seat holds", "no such offer"))
+	}
+	return http.StatusNoContent, nil
 }

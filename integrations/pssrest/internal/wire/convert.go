@@ -200,6 +200,24 @@ func FromEMDs(es []domain.EMD) []EMD {
 	return out
 }
 
+// FromReplacements converts the pairing of old and new segments of a reissue.
+func FromReplacements(rs []domain.Replacement) []Replacement {
+	var out []Replacement
+	for _, r := range rs {
+		out = append(out, Replacement{OldSegmentID: r.OldSegmentID, NewSegmentIDs: r.NewSegmentIDs})
+	}
+	return out
+}
+
+// ToReplacements converts the pairing of old and new segments of a reissue.
+func ToReplacements(ws []Replacement) []domain.Replacement {
+	var out []domain.Replacement
+	for _, w := range ws {
+		out = append(out, domain.Replacement{OldSegmentID: w.OldSegmentID, NewSegmentIDs: w.NewSegmentIDs})
+	}
+	return out
+}
+
 // ToEMDs converts documents.
 func ToEMDs(ws []EMD) []domain.EMD {
 	var out []domain.EMD

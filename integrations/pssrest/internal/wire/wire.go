@@ -201,6 +201,15 @@ type Reissue struct {
 	CarriedOver    []EMD     `json:"carried_over"`
 	Refunded       []EMD     `json:"refunded"`
 	VoidedCheckIns []CheckIn `json:"voided_check_ins"`
+	// Replacements is optional: a booking system that does not pair old and new
+	// segments leaves it out.
+	Replacements []Replacement `json:"replacements,omitempty"`
+}
+
+// Replacement pairs an old segment with the new segments that replaced it.
+type Replacement struct {
+	OldSegmentID  int64   `json:"old_segment_id"`
+	NewSegmentIDs []int64 `json:"new_segment_ids"`
 }
 
 // CancelRequest cancels segments.
