@@ -103,6 +103,69 @@ func TestEvaluationSetApart(t *testing.T) {
 	if same > len(cases)/40 {
 		t.Errorf("%d evaluation messages repeat training examples, want at most %d", same, len(cases)/40)
 	}
+	// Near copies: training examples of three words or more that share at
+	// least three quarters of their words with an evaluation message of
+	// their language ("i want to check in please" and "i want to check in").
+	// Common phrasings make some inevitable; the share is logged and capped.
+	evalWords := map[domain.Lang][]map[string]bool{}
+	for _, e := range cases {
+		if w := wordSet(e.Message); len(w) >= 3 {
+			evalWords[e.Lang] = append(evalWords[e.Lang], w)
+		}
+	}
+	near, examples := 0, 0
+	for _, l := range Trained() {
+		b, err := dataFS.ReadFile("data/" + string(l) + ".tsv")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			_, text, ok := strings.Cut(line, "\t")
+			if !ok || strings.HasPrefix(line, "#") {
+				continue
+			}
+			examples++
+			w := wordSet(text)
+			if len(w) < 3 {
+				continue
+			}
+			for _, ew := range evalWords[l] {
+				if jaccard(w, ew) >= 0.75 {
+					near++
+					break
+				}
+			}
+		}
+	}
+	t.Logf("%d of %d training examples share three quarters of their words with an evaluation message", near, examples)
+	if near > examples/20 {
+		t.Errorf("%d training examples nearly copy evaluation messages, want at most %d", near, examples/20)
+	}
+}
+
+// wordSet returns the folded words of a message, numbers left out.
+func wordSet(s string) map[string]bool {
+	m := map[string]bool{}
+	for _, t := range tokenize(s) {
+		if !t.hasDigit {
+			m[t.folded] = true
+		}
+	}
+	return m
+}
+
+// jaccard is the share of the words of a and b that both have.
+func jaccard(a, b map[string]bool) float64 {
+	both := 0
+	for w := range a {
+		if b[w] {
+			both++
+		}
+	}
+	if all := len(a) + len(b) - both; all > 0 {
+		return float64(both) / float64(all)
+	}
+	return 0
 }
 
 // TestEvaluationWithHint: the stored language, when the traveller has one,
