@@ -437,20 +437,16 @@ func changeEffect(ctx context.Context, t *Turn) (Event, error) {
 		t.Say("error.unavailable")
 		return "reissue_unavailable", nil
 	}
-	t.reissued(ctx, res, a, key)
+	t.reissued(ctx, res, a, key, s.Segments)
 	return "reissued", nil
 }
 
 // reissued tells the new itinerary, voids old boarding passes and checks in again
 // those who were checked in on the old flights (recheckIn). key is the reissue's
-// idempotency key.
-func (t *Turn) reissued(ctx context.Context, res domain.Reissue, a AltSlot, key string) {
-	// The booking as it stood before the reissue: recheckIn pairs the old
-	// flights with the new ones by it when the booking system does not say.
-	var before domain.Booking
-	if t.Booking != nil {
-		before = *t.Booking
-	}
+// idempotency key and replaced the segments it was asked to replace: recheckIn
+// pairs the old flights with the new ones by them when the booking system does
+// not say, the same way whether the change was paid or not.
+func (t *Turn) reissued(ctx context.Context, res domain.Reissue, a AltSlot, key string, replaced []int64) {
 	b := res.Booking
 	t.Booking = &b
 	var lines []string
@@ -469,7 +465,7 @@ func (t *Turn) reissued(ctx context.Context, res domain.Reissue, a AltSlot, key 
 		}
 		t.Say("change.extras_refunded", "amount", t.money(total))
 	}
-	t.recheckIn(ctx, res, before, key)
+	t.recheckIn(ctx, res, replaced, key)
 }
 
 // reissuePaid completes a paid change when the provider confirms the payment.
@@ -485,7 +481,7 @@ func (e *Engine) reissuePaid(ctx context.Context, t *Turn, ref string, o *OpenOr
 		e.settleRefused(ctx, t, rec, "change", err)
 		return
 	}
-	t.reissued(ctx, res, *o.Alt, key)
+	t.reissued(ctx, res, *o.Alt, key, o.Segments)
 }
 
 func enterConfirmCancel(t *Turn) {

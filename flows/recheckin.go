@@ -20,8 +20,8 @@ const opRecheckIn = "check in on the new flight"
 // Each passenger is checked in only on the new segments that replaced a segment
 // they were checked in on (replacements): on a return trip whose outbound moved,
 // the return is left alone, and a new segment that replaces no flight anyone was
-// checked in on gets no check-in request. before is the booking as it stood before
-// the reissue (empty when the turn did not load it).
+// checked in on gets no check-in request. replaced are the segments the reissue
+// was asked to replace (domain.ReissueRequest.SegmentIDs).
 //
 // The same rules as the check-in flow apply (the carriers' windows from the booking
 // system, children with an adult); the seat carried over is kept and the booking
@@ -33,7 +33,7 @@ const opRecheckIn = "check in on the new flight"
 // it, so a retried turn or a replayed payment report replays them instead of
 // checking in twice, and a boarding pass already issued for the same seat is not
 // sent again.
-func (t *Turn) recheckIn(ctx context.Context, res domain.Reissue, before domain.Booking, reissueKey string) {
+func (t *Turn) recheckIn(ctx context.Context, res domain.Reissue, replaced []int64, reissueKey string) {
 	if len(res.VoidedCheckIns) == 0 {
 		return
 	}
@@ -43,7 +43,7 @@ func (t *Turn) recheckIn(ctx context.Context, res domain.Reissue, before domain.
 	}
 	// paxOn lists, per new segment, the passengers checked in on an old segment
 	// it replaces, in the reissue's order: the same request on every retry.
-	repl := replacements(res, before)
+	repl := replacements(res, replaced)
 	paxOn := map[int64][]int64{}
 	var unpaired []int64 // old segments with voided check-ins that nothing replaces
 	for _, c := range res.VoidedCheckIns {
@@ -171,12 +171,17 @@ const connectionWindow = 24 * time.Hour
 // airport of the same city is not paired, and its passengers are asked to check
 // in again.
 //
-// The old journeys are those of before, the booking ahead of the reissue; when the
-// turn had not loaded it (a payment report), those of the booking after it, whose
-// old segments are kept as cancelled. Either way the itinerary taken is the
-// segments not cancelled plus the ones whose check-ins were voided, less the new
-// ones.
-func replacements(res domain.Reissue, before domain.Booking) map[int64][]int64 {
+// The old itinerary is built from res and replaced (the segments the reissue was
+// asked to replace) alone, so that a change made at once, one completed by a
+// payment report and any retry of either pair the same way and send the same
+// check-in requests: it is, on the booking after the reissue (which keeps the
+// old segments, cancelled), the replaced segments and those whose check-ins
+// were voided, whatever their status, plus the other segments that are not
+// cancelled, less the new ones. A replaced segment that nobody was checked in
+// on stays part of its journey: a connection made direct is paired even when
+// only its first leg was checked in. An old segment the booking system no
+// longer lists cannot be placed and is left unpaired.
+func replacements(res domain.Reissue, replaced []int64) map[int64][]int64 {
 	isNew := map[int64]bool{}
 	for _, id := range res.NewSegmentIDs {
 		isNew[id] = true
@@ -201,19 +206,13 @@ func replacements(res domain.Reissue, before domain.Booking) map[int64][]int64 {
 		return out
 	}
 
-	old := before
-	if len(old.Segments) == 0 {
-		old = res.Booking
-	}
 	var olds, news []domain.Segment
-	for _, s := range old.Segments {
-		if !isNew[s.ID] && (s.Status != domain.SegmentCancelled || voided[s.ID]) {
-			olds = append(olds, s)
-		}
-	}
 	for _, s := range res.Booking.Segments {
-		if isNew[s.ID] {
+		switch {
+		case isNew[s.ID]:
 			news = append(news, s)
+		case slices.Contains(replaced, s.ID) || voided[s.ID] || s.Status != domain.SegmentCancelled:
+			olds = append(olds, s)
 		}
 	}
 	newJourneys := journeys(news)

@@ -15,10 +15,11 @@ import (
 )
 
 // twoWayFile adds a day return Amsterdam–Groningen (domestic: no travel documents)
-// for two adults on a flexible fare, both checked in on the outbound only, with a
-// later flight each way to move to. Times are relative to the demo's reference
-// time, like the demo data: SB1701 leaves in 19 hours, SB1703 in 23, the return
-// SB1702 in 28 (all three open for check-in) and SB1704 in 31.
+// for two adults on a flexible fare, both checked in on the outbound only, with
+// later flights each way to move to. Times are relative to the demo's reference
+// time, like the demo data: SB1701 leaves in 19 hours, SB1703 in 23, SB1705 (dearer:
+// moving to it costs money) in 25, the return SB1702 in 28 (all four open for
+// check-in) and SB1704 in 31.
 const twoWayFile = `{
   "reference_time": "2025-01-15T12:00:00Z",
   "airline": %s,
@@ -27,6 +28,8 @@ const twoWayFile = `{
      "departure": "2025-01-16T08:00", "arrival": "2025-01-16T08:45", "aircraft": "E190", "cabins": [%[2]s], "fares": {"Y": "129.00"}},
     {"carrier": "SB", "number": 1703, "date": "2025-01-16", "origin": "AMS", "destination": "GRQ",
      "departure": "2025-01-16T12:00", "arrival": "2025-01-16T12:45", "aircraft": "E190", "cabins": [%[2]s], "fares": {"Y": "99.00"}},
+    {"carrier": "SB", "number": 1705, "date": "2025-01-16", "origin": "AMS", "destination": "GRQ",
+     "departure": "2025-01-16T14:00", "arrival": "2025-01-16T14:45", "aircraft": "E190", "cabins": [%[2]s], "fares": {"Y": "189.00"}},
     {"carrier": "SB", "number": 1702, "date": "2025-01-16", "origin": "GRQ", "destination": "AMS",
      "departure": "2025-01-16T17:00", "arrival": "2025-01-16T17:45", "aircraft": "E190", "cabins": [%[2]s], "fares": {"Y": "129.00"}},
     {"carrier": "SB", "number": 1704, "date": "2025-01-16", "origin": "GRQ", "destination": "AMS",
@@ -215,6 +218,94 @@ func TestRecheckInTwoWayReturnChangedChecksInNobody(t *testing.T) {
 				}
 				if got := recheckRequests(t, h); len(got) != 0 {
 					t.Fatalf("check-ins again requested on %v, want none", got)
+				}
+			})
+		}
+	}
+}
+
+// The outbound of the day return moves to a dearer flight, so the change is made
+// when the payment report arrives, in a turn that never loaded the booking as it
+// stood before. The report's first run is lost before it is saved and retried,
+// and the report is delivered again later. The travellers are checked in again on
+// the new outbound only, by one check-in request that every run sends alike,
+// whether the booking system names the replacement or leaves the pairing to the
+// airports.
+func TestRecheckInTwoWayPaidChangeChecksInOnTheNewOutbound(t *testing.T) {
+	t.Parallel()
+	for _, d := range []string{"sqlite", "postgres"} {
+		for _, whole := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/whole_itinerary=%v", d, whole), func(t *testing.T) {
+				t.Parallel()
+				h := newTwoWayHarness(t, d == "postgres", whole)
+				ctx := context.Background()
+				tr := h.traveller("twoway-paid")
+
+				var f domain.Flight
+				for _, s := range h.booking(t, "VS2GRQ").Segments {
+					if s.Flight.Number.String() == "SB1701" {
+						f = s.Flight
+					}
+				}
+				tr.send("Change flight", "intent:change_flight")
+				expect(t, tr.say("VS2GRQ Visser"), "SB1701", "SB1702")
+				tr.tapTitle("SB1701")
+				expect(t, tr.say(f.Departure.In(f.Origin.Location).Format("2 January 2006")), "SB1705")
+				expect(t, tr.tapTitle("SB1705"), "You chose")
+				out := tr.tap("yes")
+				expect(t, out, "Please pay")
+				expectNot(t, out, "is changed")
+				ref := h.pay.onlyReference()
+				h.pay.settle(ref)
+
+				// The report's first run: everything happens, nothing is saved.
+				in := domain.Inbound{Channel: domain.WebChat, ChannelMessageID: "payment:evt_1",
+					Payload: fmt.Sprintf("payment:%s:%s", domain.PaymentPaid, ref), ReceivedAt: h.clock.Now()}
+				if _, _, err := h.store.Accept(ctx, in, tr.user); err != nil {
+					t.Fatal(err)
+				}
+				conv, err := h.store.Conversation(ctx, tr.conv)
+				if err != nil {
+					t.Fatal(err)
+				}
+				lost, err := h.engine.Turn(ctx, conv, in)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(lost.Passes) != 2 {
+					t.Fatalf("the lost run issued %d passes, want 2", len(lost.Passes))
+				}
+				// The retry replays the reissue and the check-in request.
+				out, err = tr.process()
+				if err != nil {
+					t.Fatal(err)
+				}
+				expect(t, out, "is changed", "SB1705", "checked you in on your new flight too", "Here are your 2 new boarding passes")
+				expectNot(t, out, "couldn't check you in", "SB1702 opens")
+				imgs := passes(out, domain.OutImage)
+				if len(imgs) != 2 {
+					t.Fatalf("want two new passes:\n%s", transcript(out))
+				}
+				for _, u := range imgs {
+					if _, code := h.passOf(t, u); code.Legs[0].Flight != 1705 || code.Legs[0].From != "AMS" || code.Legs[0].To != "GRQ" {
+						t.Fatalf("new pass %+v: want SB1705 AMS→GRQ", code.Legs[0])
+					}
+				}
+
+				// The provider reports the payment again: nothing more happens.
+				out, err = tr.paymentReport("evt_2", domain.PaymentPaid, ref)
+				if err != nil {
+					t.Fatal(err)
+				}
+				expectNot(t, out, "checked you in", "is changed", "couldn't check you in")
+				if got := passes(out, domain.OutImage); len(got) != 0 {
+					t.Fatalf("a replayed report sent passes again:\n%s", transcript(out))
+				}
+				if got, want := checkedIn(t, h), []string{"SB1705 Daan", "SB1705 Eva"}; !slices.Equal(got, want) {
+					t.Fatalf("check-ins after the change: %v, want %v", got, want)
+				}
+				if got := recheckRequests(t, h); !slices.Equal(got, []string{"SB1705"}) {
+					t.Fatalf("check-ins again requested on %v, want once on SB1705", got)
 				}
 			})
 		}
