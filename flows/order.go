@@ -402,7 +402,7 @@ func priceBasket(ctx context.Context, t *Turn) (Event, error) {
 		t.Say("error.unavailable")
 		return "pricing_unavailable", nil
 	}
-	s.Quote = &q
+	s.Quote, s.Held = &q, s.OfferID
 	return "priced", nil
 }
 

@@ -3,7 +3,9 @@ package flows_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -30,7 +32,13 @@ func eachDatabase(t *testing.T, test func(t *testing.T, h *salesHarness)) {
 // which holds it.
 func holdExitSeat(t *testing.T, h *salesHarness) *traveller {
 	t.Helper()
-	first := h.traveller("first")
+	return holdExitSeatIn(t, h, "first")
+}
+
+// holdExitSeatIn is holdExitSeat in a conversation of the given name.
+func holdExitSeatIn(t *testing.T, h *salesHarness, name string) *traveller {
+	t.Helper()
+	first := h.traveller(name)
 	first.send("Choose a seat", "intent:choose_seat")
 	expect(t, first.say("JN7KQP Jansen"), "Choose a seat for Eva Jansen")
 	expect(t, first.say("10D"), "Seat 10D for Eva Jansen (€29.00) is in your basket")
@@ -158,14 +166,19 @@ func TestSeatReleaseKeepsTheSeatOfAnOpenPayment(t *testing.T) {
 	})
 }
 
-// failingRelease is the demo booking system with a seat release that fails.
+// failingRelease is the demo booking system with a seat release that fails, with
+// err or else as a booking system that is down.
 type failingRelease struct {
 	*pss.Demo
+	err   error
 	calls atomic.Int32
 }
 
 func (f *failingRelease) ReleaseSeatHolds(context.Context, string, []domain.BasketItem) error {
 	f.calls.Add(1)
+	if f.err != nil {
+		return f.err
+	}
 	return domain.Errorf(domain.Unavailable, "release seat holds", "%v", errors.New("booking system down"))
 }
 
@@ -190,4 +203,110 @@ func TestSeatReleaseFailureIsNotTheTravellersProblem(t *testing.T) {
 		t.Fatalf("%d release calls, want 1", n)
 	}
 	seesNoExitSeat(t, h, "second")
+}
+
+// TestSeatReleaseLeavesTheSeatOfAnotherConversation: Eva Jansen has exit seat 10D
+// in a priced basket on web chat and again in a second conversation, whose pricing
+// takes the hold over. The first conversation giving up the seat leaves it held for
+// the second (nobody else can buy it before Eva pays there); the second giving it
+// up releases it.
+func TestSeatReleaseLeavesTheSeatOfAnotherConversation(t *testing.T) {
+	eachDatabase(t, func(t *testing.T, h *salesHarness) {
+		first := holdExitSeatIn(t, h, "web")
+		second := holdExitSeatIn(t, h, "whatsapp")
+		expect(t, first.tap("no"), "I've added nothing")
+		seesNoExitSeat(t, h, "after-first")
+		expect(t, second.tap("no"), "I've added nothing")
+		buysExitSeat(t, h, "third")
+	})
+}
+
+// TestSeatReleaseAfterASeatWasTaken: Jürgen Müller's priced exit seat 10D stays in
+// the basket when the seat chosen next for François Lefèvre turns out taken (the
+// basket is kept against a fresh offer, not priced again); abandoning the basket
+// then still releases 10D, which another booking can buy at once.
+func TestSeatReleaseAfterASeatWasTaken(t *testing.T) {
+	eachDatabase(t, func(t *testing.T, h *salesHarness) {
+		tr := h.traveller("taken")
+		tr.send("Choose a seat", "intent:choose_seat")
+		expect(t, tr.say("MU3ACC Müller"), "Choose a seat for Jürgen Müller")
+		expect(t, tr.say("10D"), "Seat 10D for Jürgen Müller")
+		tr.tap("back")
+		expect(t, tr.tap("checkout"), "Extra legroom seat (exit row) 10D – Jürgen Müller", "Total: €29.00")
+		expect(t, tr.tap("more"), "Add something else, or pay?")
+		expect(t, tr.tap("kind:seat"), "Choose a seat for Jürgen Müller")
+		expect(t, tr.tap("seat:skip"), "Choose a seat for François Lefèvre")
+		expect(t, tr.say("10F"), "Seat 10F for François Lefèvre")
+		tr.tap("back")
+		holdSeatFor(t, h, "JN7KQP", "10F")
+		expect(t, tr.tap("checkout"), "Sorry, seat 10F was just taken by someone else", "Choose a seat for François Lefèvre")
+		expect(t, tr.send("start over", "intent:start_over"), "What can I do for you?")
+		eva := h.traveller("eva")
+		eva.send("Choose a seat", "intent:choose_seat")
+		expect(t, eva.say("JN7KQP Jansen"), "Choose a seat for Eva Jansen")
+		expect(t, eva.say("10D"), "Seat 10D for Eva Jansen (€29.00) is in your basket")
+		expect(t, eva.tap("checkout"), "Extra legroom seat (exit row) 10D", "Total: €29.00")
+	})
+}
+
+// logRecords keeps the level and message of every record logged.
+type logRecords struct {
+	mu   sync.Mutex
+	seen []string
+}
+
+func (l *logRecords) Enabled(context.Context, slog.Level) bool { return true }
+func (l *logRecords) WithAttrs([]slog.Attr) slog.Handler       { return l }
+func (l *logRecords) WithGroup(string) slog.Handler            { return l }
+func (l *logRecords) Handle(_ context.Context, r slog.Record) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.seen = append(l.seen, r.Level.String()+" "+r.Message)
+	return nil
+}
+
+func (l *logRecords) records() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.seen)
+}
+
+// TestSeatReleaseNotFoundIsNoWarning: a booking system without early release, or
+// one that already purged the expired offer, answers NotFound to every release;
+// that is logged at debug level, not as a warning at every basket change. Other
+// failures stay warnings. Either way the traveller hears nothing of it.
+func TestSeatReleaseNotFoundIsNoWarning(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		err  error
+		want string
+		not  string
+	}{
+		{"not found", domain.Errorf(domain.NotFound, "release seat holds", "no such offer"),
+			"DEBUG seat hold release not found", "WARN seat hold release failed"},
+		{"unavailable", nil, "WARN seat hold release failed", "DEBUG seat hold release not found"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			h := newDemoSalesHarness(t, false)
+			fr := &failingRelease{Demo: h.demo(), err: c.err}
+			logs := &logRecords{}
+			e, err := flows.NewEngine(flows.Config{Store: h.store, NLU: sharedClassifier(t), Bookings: fr.Demo, Now: h.clock.Now,
+				Log: slog.New(logs), Ancillaries: fr, Changes: fr.Demo, Payments: h.pay, Ledger: h.pay, Statuses: h.store})
+			if err != nil {
+				t.Fatal(err)
+			}
+			h.engine = e
+			first := holdExitSeat(t, h)
+			out := first.tap("no")
+			expect(t, out, "I've added nothing", "What can I do for you?")
+			expectNot(t, out, "Sorry", "isn't responding")
+			if n := fr.calls.Load(); n != 1 {
+				t.Fatalf("%d release calls, want 1", n)
+			}
+			if got := logs.records(); !slices.Contains(got, c.want) || slices.Contains(got, c.not) {
+				t.Errorf("logged %q, want %q and not %q", got, c.want, c.not)
+			}
+		})
+	}
 }

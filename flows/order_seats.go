@@ -304,6 +304,15 @@ func seatTaken(ctx context.Context, t *Turn) (Event, error) {
 // basket before and after the turn and releases what left it once the turn is
 // committed. A seat still wanted elsewhere keeps its hold: in a payment link
 // still open, or in a flow parked while a person helps.
+//
+// A hold carries the offer of the pricing that made it, and only that offer
+// releases it: the same passenger's seat may be in the basket of another
+// conversation on the booking (a companion on another channel, the traveller on
+// WhatsApp and on the web), whose later pricing took the hold over. The offer
+// named is the one the basket was last priced against (SaleSlots.Held), not the
+// basket's current offer: after "seat taken, choose again" the basket's other
+// seats are kept against a fresh offer but stay held under the old one until
+// priced again.
 
 // seatReleaser is a booking system that releases seat holds early. Releasing is
 // idempotent; one that cannot lets the holds lapse with the offer.
@@ -311,7 +320,7 @@ type seatReleaser interface {
 	ReleaseSeatHolds(ctx context.Context, offerID string, items []domain.BasketItem) error
 }
 
-// basketSeats are the seats of a basket with the offer it was priced against.
+// basketSeats are the seats of a basket with the offer their holds carry.
 type basketSeats struct {
 	offerID string
 	items   []domain.BasketItem
@@ -323,12 +332,17 @@ type heldKey struct {
 	seat     string
 }
 
-// seatsOf lists the seats in the slots' basket.
+// seatsOf lists the seats in the slots' basket, with the offer the basket was last
+// priced against; slots without one (never priced, or saved before Held was kept)
+// name the basket's offer.
 func seatsOf(s *Slots) basketSeats {
 	if s == nil || s.Sale == nil {
 		return basketSeats{}
 	}
-	out := basketSeats{offerID: s.Sale.OfferID}
+	out := basketSeats{offerID: s.Sale.Held}
+	if out.offerID == "" {
+		out.offerID = s.Sale.OfferID
+	}
 	for _, b := range s.Sale.Basket {
 		if b.Seat != "" {
 			out.items = append(out.items, b)
@@ -370,7 +384,9 @@ func (b basketSeats) left(s *Slots) basketSeats {
 }
 
 // releaseSeats releases the holds of seats that left a basket. A failure is
-// logged and forgotten: the hold lapses with the offer.
+// logged and forgotten: the hold lapses with the offer. NotFound is expected (a
+// booking system without early release, or one that already purged the expired
+// offer) and logged at debug level only, not at every basket change.
 func (e *Engine) releaseSeats(ctx context.Context, conversationID int64, gone basketSeats) {
 	r, ok := e.extras.(seatReleaser)
 	if len(gone.items) == 0 || gone.offerID == "" || !ok {
@@ -381,7 +397,11 @@ func (e *Engine) releaseSeats(ctx context.Context, conversationID int64, gone ba
 		ctx, cancel = context.WithTimeout(ctx, e.budget)
 		defer cancel()
 	}
-	if err := r.ReleaseSeatHolds(ctx, gone.offerID, gone.items); err != nil {
+	err := r.ReleaseSeatHolds(ctx, gone.offerID, gone.items)
+	switch {
+	case domain.IsCode(err, domain.NotFound):
+		e.log.DebugContext(ctx, "seat hold release not found", "conversation", conversationID, "seats", len(gone.items), "err", err)
+	case err != nil:
 		e.log.WarnContext(ctx, "seat hold release failed", "conversation", conversationID, "seats", len(gone.items), "err", err)
 	}
 }

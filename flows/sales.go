@@ -49,6 +49,9 @@ type SaleSlots struct {
 	Basket   []domain.BasketItem    `json:"basket,omitempty"`
 	Quote    *domain.Quote          `json:"quote,omitempty"`
 	Link     string                 `json:"link,omitempty"`
+	// Held is the offer the basket was last priced against, which the booking
+	// system's holds of its seats carry; releasing them names it (order_seats.go).
+	Held string `json:"held,omitempty"`
 	// The passenger and segment whose paid seat is being chosen, and the page of
 	// seats shown as choices.
 	SeatPax  int64 `json:"seat_pax,omitempty"`

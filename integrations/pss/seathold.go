@@ -107,11 +107,13 @@ const opRelease = "release seat holds"
 
 // ReleaseSeatHolds gives back, before the offer expires, the seats that baskets
 // priced against the offer hold: for each seat item, the passenger's hold of that
-// seat on the segment. A basket that leaves the seat (removed, replaced, abandoned)
-// lets someone else buy it at once. Only holds of the offer's own booking are
-// released, whichever of its offers made them (a basket re-priced against a fresh
-// offer keeps its holds). Releasing is idempotent: a hold already released, lapsed
-// or turned into the passenger's seat is no error. An unknown offer is NotFound.
+// seat on the segment, if the offer made it. A basket that leaves the seat
+// (removed, replaced, abandoned) lets someone else buy it at once. A hold that
+// another offer made or took over (the same passenger's seat priced again in
+// another conversation on the booking) is that basket's, and stays until it lets
+// go of the seat or the offer expires. Releasing is idempotent: a hold already
+// released, lapsed, taken over or turned into the passenger's seat is no error. An
+// unknown offer is NotFound.
 func (d *Demo) ReleaseSeatHolds(ctx context.Context, offerID string, items []domain.BasketItem) error {
 	err := d.db.Gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var off storedOffer
@@ -127,9 +129,10 @@ func (d *Demo) ReleaseSeatHolds(ctx context.Context, offerID string, items []dom
 			if err != nil {
 				return err
 			}
-			err = tx.Exec(`DELETE FROM pss_seat_holds WHERE passenger_id = ? AND segment_id = ? AND code = ?
+			// offer_id: a basket re-priced since against another offer owns the hold.
+			err = tx.Exec(`DELETE FROM pss_seat_holds WHERE passenger_id = ? AND segment_id = ? AND code = ? AND offer_id = ?
 				AND segment_id IN (SELECT id FROM pss_segments WHERE booking_id = ?)`,
-				it.PassengerID, it.SegmentID, code, row.BookingID).Error
+				it.PassengerID, it.SegmentID, code, offerID, row.BookingID).Error
 			if err != nil {
 				return fmt.Errorf("release seat hold: %w", err)
 			}

@@ -188,3 +188,48 @@ func TestSeatHoldReleasedEarly(t *testing.T) {
 		}
 	})
 }
+
+// TestSeatHoldReleasedOnlyByItsOffer: the same passenger's seat priced in two
+// baskets of the booking (two conversations) is held for the later one; the
+// earlier basket letting go of the seat leaves the hold, and the seat is still
+// not for sale to another booking, until the later basket lets go too.
+func TestSeatHoldReleasedOnlyByItsOffer(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		b := setup(t, db, summerNow)
+		jn, mu := b.booking(t, "JN7KQP"), b.booking(t, "MU3ACC")
+		first, _ := seatItem(t, b.demo, jn, "0B5")
+		second, _ := seatItem(t, b.demo, jn, "0B5")
+		muOffer, _ := seatItem(t, b.demo, mu, "0B5")
+		if first.ID == second.ID {
+			t.Fatalf("two offers with one id %s", first.ID)
+		}
+		jnItem := []domain.BasketItem{{Code: "0B5", PassengerID: jn.Passengers[0].ID, SegmentID: jn.Segments[0].ID, Quantity: 1, Seat: "20A"}}
+		muItem := []domain.BasketItem{{Code: "0B5", PassengerID: mu.Passengers[0].ID, SegmentID: mu.Segments[0].ID, Quantity: 1, Seat: "20A"}}
+		for _, o := range []domain.AncillaryOffer{first, second} {
+			if _, err := b.demo.PriceBasket(t.Context(), o.ID, jnItem); err != nil {
+				t.Fatalf("pricing 20A against %s: %v", o.ID, err)
+			}
+		}
+		var holder string
+		db.Gorm.Raw(`SELECT offer_id FROM pss_seat_holds WHERE passenger_id = ? AND code = ?`, jn.Passengers[0].ID, "20A").Scan(&holder)
+		if holder != second.ID {
+			t.Fatalf("20A held by offer %q, want the later %s", holder, second.ID)
+		}
+		if err := b.demo.ReleaseSeatHolds(t.Context(), first.ID, jnItem); err != nil {
+			t.Fatal(err)
+		}
+		_, muStd := seatItem(t, b.demo, mu, "0B5")
+		if slices.Contains(muStd.SeatChoices(), "20A") {
+			t.Error("20A offered to another booking after the earlier basket let go of it")
+		}
+		if _, err := b.demo.PriceBasket(t.Context(), muOffer.ID, muItem); domain.ErrorMessage(err) != domain.SeatTaken {
+			t.Fatalf("another booking pricing 20A after the earlier basket let go: err = %v, want %q", err, domain.SeatTaken)
+		}
+		if err := b.demo.ReleaseSeatHolds(t.Context(), second.ID, jnItem); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.demo.PriceBasket(t.Context(), muOffer.ID, muItem); err != nil {
+			t.Errorf("another booking pricing 20A after both baskets let go: %v", err)
+		}
+	})
+}
