@@ -5,20 +5,16 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/skybridge/skybridge/domain"
-	"github.com/skybridge/skybridge/flows"
 	"github.com/skybridge/skybridge/integrations/database"
 	"github.com/skybridge/skybridge/integrations/dbtest"
-	"github.com/skybridge/skybridge/integrations/store"
 )
 
 // logBuffer collects what a logger writes, safe for the server's goroutines.
@@ -45,26 +41,7 @@ func newLoggedConsoleRigOn(t *testing.T, db *database.DB) (*consoleRig, *logBuff
 	t.Helper()
 	logs := &logBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	clk := &clock{t: time.Now().UTC()}
-	sealer, err := domain.NewSealer(domain.NewKey("k1"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.New(db, sealer, log, store.Options{Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(st.Close)
-	body, err := flows.MarshalContent(testContent(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.PublishContent(t.Context(), body, "skybridge", "content shipped with the release"); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(New(Config{Console: st, Tokens: st, Privacy: storePrivacy{st}, Languages: testLangs, Now: clk.Now, Log: log}))
-	t.Cleanup(srv.Close)
-	return &consoleRig{t: t, URL: srv.URL, store: st, clock: clk, langs: testLangs}, logs
+	return newConsoleRigLogging(t, db, log), logs
 }
 
 // urlAttr finds every URL a page names: links, form actions, sources and the

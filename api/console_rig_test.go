@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -72,13 +73,19 @@ func testContent(t testing.TB) flows.Content {
 }
 
 func newConsoleRigOn(t *testing.T, db *database.DB) *consoleRig {
+	return newConsoleRigLogging(t, db, nil)
+}
+
+// newConsoleRigLogging is newConsoleRigOn with the server and the store logging
+// to log (nil: the defaults).
+func newConsoleRigLogging(t *testing.T, db *database.DB, log *slog.Logger) *consoleRig {
 	t.Helper()
 	clk := &clock{t: time.Now().UTC()}
 	sealer, err := domain.NewSealer(domain.NewKey("k1"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.New(db, sealer, nil, store.Options{Now: clk.Now})
+	st, err := store.New(db, sealer, log, store.Options{Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +97,7 @@ func newConsoleRigOn(t *testing.T, db *database.DB) *consoleRig {
 	if _, err := st.PublishContent(t.Context(), body, "skybridge", "content shipped with the release"); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(New(Config{Console: st, Tokens: st, Privacy: storePrivacy{st}, Languages: testLangs, Now: clk.Now}))
+	srv := httptest.NewServer(New(Config{Console: st, Tokens: st, Privacy: storePrivacy{st}, Languages: testLangs, Now: clk.Now, Log: log}))
 	t.Cleanup(srv.Close)
 	return &consoleRig{t: t, URL: srv.URL, store: st, clock: clk, langs: testLangs}
 }
