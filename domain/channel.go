@@ -48,6 +48,12 @@ type StatusUpdate struct {
 	// (WhatsApp biz_opaque_callback_data): it finds the message even before its
 	// platform id is recorded.
 	OutboundID int64
+	// Part and Parts, when Parts is set, say which of the wire requests of
+	// message OutboundID the status is about: part Part of Parts (our reference
+	// names it). A part before the last tells only that the parts up to it went
+	// out, so that they are not sent again; the message itself is not sent yet.
+	// Zero for a status that names no part (the whole message).
+	Part, Parts int
 	// Channel, UserID and AltUserID name the traveller the platform says the
 	// message went to. When Channel is set, OutboundID finds only a message of
 	// that traveller's conversation on that channel: a reference copied into
@@ -137,8 +143,18 @@ type SendMode struct {
 	HumanAgent bool
 	// SkipParts is how many wire requests of this message an earlier attempt
 	// already sent (a long text split, a text before its choices): they are not
-	// sent again.
+	// sent again. It counts parts of the free-form rendering: a template,
+	// which replaces that rendering whole, is sent with SkipParts 0.
 	SkipParts int
+	// PartsTotal is the part count SkipParts was counted against, 0 when
+	// unknown (Skip).
+	PartsTotal int
+	// PartSent, when set, is told after each wire request but the last that the
+	// platform accepted, with how many parts are out so far (skipped ones
+	// included): delivery records it, so that a sender that dies before the
+	// attempt ends does not send those parts again. It applies to free-form
+	// messages split into several requests; a template is one request.
+	PartSent func(sent int)
 }
 
 // PartialSend wraps a failure after some of a message's wire requests went out:
@@ -153,3 +169,16 @@ func (e *PartialSend) Error() string { return fmt.Sprintf("after %d parts: %v", 
 
 // Unwrap gives the failure, so that its classification (SendError) shows through.
 func (e *PartialSend) Unwrap() error { return e.Err }
+
+// Skip returns how many of the parts of a rendering of parts wire requests a
+// send skips: SkipParts, unless those parts are not this rendering's (they
+// were counted against another part count, or they leave nothing to send: a
+// forged status, or a new release that splits the message otherwise), in
+// which case none. A part sent twice is better than one lost, and a send
+// always sends at least its last part.
+func (m SendMode) Skip(parts int) int {
+	if m.SkipParts >= parts || m.PartsTotal != 0 && m.PartsTotal != parts {
+		return 0
+	}
+	return max(m.SkipParts, 0)
+}

@@ -119,6 +119,9 @@ type Outbound struct {
 	// PartsSent counts the wire requests of this message already sent by an
 	// attempt that failed part-way.
 	PartsSent int
+	// PartsTotal is how many wire requests PartsSent counts parts of, when the
+	// platform named it with a part's status (0 when unknown).
+	PartsTotal int
 
 	Status           DeliveryStatus
 	ChannelMessageID string // the platform's id once sent

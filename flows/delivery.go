@@ -15,7 +15,7 @@ import (
 type DeliveryStore interface {
 	Conversation(ctx context.Context, id int64) (domain.Conversation, error)
 	PendingOutbound(ctx context.Context, conversationID int64) ([]domain.Outbound, error)
-	MarkSent(ctx context.Context, id int64, channelMessageID string) error
+	MarkSent(ctx context.Context, id int64, channelMessageID string, asTemplate bool) error
 	MarkUndelivered(ctx context.Context, id int64, status domain.DeliveryStatus, code int, reason string) error
 	MarkPartsSent(ctx context.Context, id int64, parts int) error
 	OptedOut(ctx context.Context, ch domain.Channel, userID string, c domain.Category) (bool, error)
@@ -214,7 +214,14 @@ func (d *Deliverer) deliverPending(ctx context.Context, conversationID int64, cl
 				return 0, err
 			}
 		}
-		mode.SkipParts = m.PartsSent
+		if mode.Template == nil {
+			// Parts an earlier attempt sent (or the platform echoed) are not
+			// sent again; each part accepted now is recorded as it goes, so
+			// that dying mid-message does not repeat it either. A template
+			// replaces the free-form parts whole.
+			mode.SkipParts, mode.PartsTotal = m.PartsSent, m.PartsTotal
+			mode.PartSent = d.recordPart(ctx, m)
+		}
 		id, err := sender.Send(ctx, to, m, mode)
 		var partial *domain.PartialSend
 		if errors.As(err, &partial) && partial.Sent > m.PartsSent {
@@ -230,14 +237,14 @@ func (d *Deliverer) deliverPending(ctx context.Context, conversationID int64, cl
 				if err := d.reach(ctx, conv); err != nil {
 					return 0, err
 				}
-				mode.Template = tpl
+				mode.Template, mode.SkipParts, mode.PartsTotal, mode.PartSent = tpl, 0, 0, nil
 				id, err = sender.Send(ctx, to, m, mode)
 			}
 		}
 		if err == nil {
 			// The platform has the message: recording it must outlast a
 			// database restart, or the next attempt would send it again.
-			if err := recordThroughOutage(ctx, func() error { return d.store.MarkSent(ctx, m.ID, id) }); err != nil {
+			if err := recordThroughOutage(ctx, func() error { return d.store.MarkSent(ctx, m.ID, id, mode.Template != nil) }); err != nil {
 				return 0, err
 			}
 			d.sent(conv, m)
@@ -252,6 +259,19 @@ func (d *Deliverer) deliverPending(ctx context.Context, conversationID int64, cl
 		d.undelivered(ctx, conv, m, domain.StatusFailed, se.Code, se.Message)
 	}
 	return len(msgs), nil
+}
+
+// recordPart returns the SendMode.PartSent of message m: it records each part
+// the platform accepted before the last, one write per part and only for
+// messages sent in several requests. A failed write is only logged: the
+// platform's echo or status of the part records it too, and the attempt's end
+// records the parts sent before a refusal.
+func (d *Deliverer) recordPart(ctx context.Context, m domain.Outbound) func(int) {
+	return func(sent int) {
+		if err := d.store.MarkPartsSent(ctx, m.ID, sent); err != nil {
+			d.log.WarnContext(ctx, "record part sent", "seq", m.Seq, "part", sent, "err", err)
+		}
+	}
 }
 
 // reach counts a template message against the WhatsApp messaging tier; when the

@@ -67,7 +67,7 @@ func (f *deliveryFake) ReachOutsideWindow(_ context.Context, _ domain.Channel, u
 	return false, nil
 }
 func (f *deliveryFake) ReleaseDelivery(context.Context, int64) error { return nil }
-func (f *deliveryFake) MarkSent(_ context.Context, id int64, ch string) error {
+func (f *deliveryFake) MarkSent(_ context.Context, id int64, ch string, _ bool) error {
 	f.sent[id] = ch
 	return nil
 }

@@ -19,12 +19,12 @@ type outageFake struct {
 
 var errDown = &domain.Error{Code: domain.Unavailable, Message: "database unreachable", Err: errors.New("connection refused")}
 
-func (f *outageFake) MarkSent(ctx context.Context, id int64, ch string) error {
+func (f *outageFake) MarkSent(ctx context.Context, id int64, ch string, asTemplate bool) error {
 	if f.markSentDown > 0 {
 		f.markSentDown--
 		return errDown
 	}
-	return f.deliveryFake.MarkSent(ctx, id, ch)
+	return f.deliveryFake.MarkSent(ctx, id, ch, asTemplate)
 }
 
 func (f *outageFake) ReleaseDelivery(context.Context, int64) error {

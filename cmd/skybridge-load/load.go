@@ -346,7 +346,7 @@ func fingerprint(r graphfake.Request) string {
 
 // callbackData is the sender's reference a send carries, "" if none: WhatsApp's
 // biz_opaque_callback_data or Messenger's message.metadata (which Skybridge
-// puts on the last request of a message).
+// puts on every request of a message, naming the message and the part).
 func callbackData(r graphfake.Request) string {
 	if s, _ := r.Body["biz_opaque_callback_data"].(string); s != "" {
 		return s

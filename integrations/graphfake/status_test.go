@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -276,6 +277,33 @@ func TestMessengerEchoCarriesMetadata(t *testing.T) {
 	sendMS(t, s2, msText("7000000000000001", "hello"))
 	if got := rcv2.wait(t, 2); path(got[0], "entry", 0, "messaging", 0, "delivery") == nil {
 		t.Fatalf("without echoes the delivery comes first: %v", got[0])
+	}
+}
+
+// TestMessengerEchoesEveryPart: a message sent in several requests is echoed
+// request by request, each with the metadata that request carried, as Meta
+// does; the echo of an early part is how a part sent just before a crash is
+// known to have gone out.
+func TestMessengerEchoesEveryPart(t *testing.T) {
+	t.Parallel()
+	rcv, srv := newReceiver(t)
+	s := start(t, Config{StatusWebhooks: []StatusWebhook{{Channel: Messenger, URL: srv.URL, AppSecret: appSecret, Delay: time.Millisecond}}})
+	mids := map[string]any{}
+	for k := 1; k <= 3; k++ {
+		body := msText("7000000000000001", fmt.Sprintf("part %d", k))
+		md := fmt.Sprintf("skybridge:42:%d/3", k)
+		body["message"].(map[string]any)["metadata"] = md
+		mids[md] = sendMS(t, s, body).body["message_id"]
+	}
+	echoed := map[string]any{}
+	for _, cb := range rcv.wait(t, 9) { // an echo, a delivery and a read per request
+		msg := path(cb, "entry", 0, "messaging", 0, "message")
+		if path(msg, "is_echo") == true {
+			echoed[path(msg, "metadata").(string)] = path(msg, "mid")
+		}
+	}
+	if fmt.Sprint(echoed) != fmt.Sprint(mids) {
+		t.Fatalf("echoes (metadata: mid) %v, want one per request %v", echoed, mids)
 	}
 }
 

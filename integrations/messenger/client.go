@@ -69,7 +69,8 @@ func New(cfg Config) *Client {
 // Send renders m for Messenger and sends it to the traveller, returning the mid of
 // the last request sent (the one that carries quick replies, if any). A message that
 // needs several requests (long text, an attachment with a caption) is sent part by
-// part, in order, stopping at the first refusal.
+// part, in order, stopping at the first refusal; mode.PartSent hears of each part
+// but the last as the platform accepts it.
 //
 // Errors: a platform refusal is a *domain.SendError classified as retryable,
 // window-closed or permanent; a message that cannot be rendered is a permanent
@@ -81,7 +82,7 @@ func (c *Client) Send(ctx context.Context, to domain.Recipient, m domain.Outboun
 		return "", fmt.Errorf("messenger send: %w", &domain.SendError{Message: c.redactString(err.Error(), to.UserID)})
 	}
 	var mid string
-	for i := mode.SkipParts; i < len(bodies); i++ {
+	for i := mode.Skip(len(bodies)); i < len(bodies); i++ {
 		body := bodies[i]
 		var res struct {
 			MessageID string `json:"message_id"`
@@ -94,6 +95,9 @@ func (c *Client) Send(ctx context.Context, to domain.Recipient, m domain.Outboun
 			return "", fmt.Errorf("messenger send: %w", err)
 		}
 		mid = res.MessageID
+		if mode.PartSent != nil && i+1 < len(bodies) {
+			mode.PartSent(i + 1)
+		}
 	}
 	return mid, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -342,5 +343,68 @@ func TestNewDefaults(t *testing.T) {
 	c = New(Config{BaseURL: "http://graph.local/", Version: "24.0", PageID: "42"})
 	if got := c.endpoint(); got != "http://graph.local/v24.0/42/messages" {
 		t.Errorf("endpoint = %q", got)
+	}
+}
+
+// TestSendReportsEachAcceptedPart: each part but the last is reported as the
+// platform accepts it, counting skipped parts, so that delivery can record it
+// before the next request; a refused part and the last part are not.
+func TestSendReportsEachAcceptedPart(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name      string
+		skip      int
+		total     int // the part count skip was counted against
+		refuse    int // the request the platform refuses; 0: none
+		requests  int
+		reported  []int
+		wantError bool
+	}{
+		{name: "whole", requests: 3, reported: []int{1, 2}},
+		{name: "after part 1", skip: 1, requests: 2, reported: []int{2}},
+		{name: "last part only", skip: 2, requests: 1},
+		{name: "part 2 refused", refuse: 2, requests: 2, reported: []int{1}, wantError: true},
+		// Parts counted against another rendering, or all of them: nothing
+		// is skipped rather than a part lost.
+		{name: "another count", skip: 2, total: 4, requests: 3, reported: []int{1, 2}},
+		{name: "beyond the rendering", skip: 999, total: 1000, requests: 3, reported: []int{1, 2}},
+		{name: "as many as the rendering", skip: 3, requests: 3, reported: []int{1, 2}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			cl, g := setup(t, func(n int, _ graphRequest) (int, map[string]string, string) {
+				if n == c.refuse {
+					return 500, nil, `{"error":{"message":"An unexpected error has occurred.","type":"OAuthException","code":2}}`
+				}
+				return 200, nil, `{"recipient_id":"x","message_id":"m_ok"}`
+			})
+			var reported []int
+			from := c.skip
+			if c.requests == 3 {
+				from = 0
+			}
+			mode := domain.SendMode{SkipParts: c.skip, PartsTotal: c.total, PartSent: func(sent int) {
+				g.mu.Lock()
+				defer g.mu.Unlock()
+				if sent != len(g.requests)+from {
+					t.Errorf("part %d reported after %d requests", sent, len(g.requests))
+				}
+				reported = append(reported, sent)
+			}}
+			_, err := cl.Send(context.Background(), to, domain.Outbound{ID: 42, Kind: domain.OutText, Text: longText()}, mode)
+			if (err != nil) != c.wantError {
+				t.Fatalf("err = %v", err)
+			}
+			if len(g.requests) != c.requests || fmt.Sprint(reported) != fmt.Sprint(c.reported) {
+				t.Fatalf("%d requests, parts reported %v; want %d and %v", len(g.requests), reported, c.requests, c.reported)
+			}
+			var first struct{ Message struct{ Metadata string } }
+			if err := json.Unmarshal(g.requests[0].Body, &first); err != nil {
+				t.Fatal(err)
+			}
+			if want := fmt.Sprintf("skybridge:42:%d/3", from+1); first.Message.Metadata != want {
+				t.Errorf("first request sent is %q, want %q", first.Message.Metadata, want)
+			}
+		})
 	}
 }

@@ -17,13 +17,16 @@
 // and approved utility templates as UTILITY. The tags Meta retired on 27 April 2026
 // (CONFIRMED_EVENT_UPDATE, ACCOUNT_UPDATE, POST_PURCHASE_UPDATE) are never sent.
 //
-// The last request of each message carries our outbound id in message.metadata
-// ("skybridge:<id>"); Meta returns it in the message_echoes webhook, which Parse
-// reads as a "sent" status for that message, so that a message the platform took
-// just before the sender died is not sent again. Other echoes (a person typing in
-// the Page inbox) are ignored. Parser with AppID set also requires the echo's
-// app_id to be ours, so that another app on the same Page cannot pass a copy of
-// our reference off as our send.
+// Every request of a message carries our outbound id and its part in
+// message.metadata ("skybridge:<id>:<k>/<n>"); Meta returns it in the
+// message_echoes webhook, which Parse reads as a "sent" status naming the part:
+// the last part's marks the message sent, an earlier part's records that the
+// parts up to it went out, so that neither a message nor a part the platform
+// took just before the sender died is sent again. The older "skybridge:<id>",
+// of messages sent before parts were named, reads as the whole message. Other
+// echoes (a person typing in the Page inbox) are ignored. Parser with AppID set
+// also requires the echo's app_id to be ours, so that another app on the same
+// Page cannot pass a copy of our reference off as our send.
 //
 // Platform refusals come back as *domain.SendError, classified as retryable,
 // window-closed or permanent. The page access token and page-scoped user ids never

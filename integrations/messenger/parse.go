@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/skybridge/skybridge/domain"
+	"github.com/skybridge/skybridge/integrations/graphapi"
 )
 
 // Parse turns a Messenger webhook body into channel events: every event of every
@@ -206,8 +207,11 @@ func (p Parser) parseRawEvent(raw json.RawMessage) []domain.ChannelEvent {
 // parseEcho reads a message_echoes event: a message the Page sent, coming back
 // with the traveller as its recipient. One carrying our reference in its metadata
 // (and, when p.AppID is set, our app id) is one of our sends, and tells that it
-// left: a "sent" status for that outbound message, which lets delivery recognise
-// it as sent even when the instance that sent it died before recording it. Any
+// left: a "sent" status for that outbound message, naming the part when the
+// reference does, which lets delivery recognise the message (or the parts up to
+// that one) as sent even when the instance that sent it died before recording
+// it. A reference without a part (written before parts were named) stands for
+// the whole message, as it did then. Any
 // other echo (a person typing in the Page inbox, another app on the Page) is
 // ignored; acting on it would loop, and taking another app's copy of our
 // reference as ours would mark a queued message sent that never left.
@@ -223,15 +227,14 @@ func (p Parser) parseEcho(user string, at time.Time, m *message) domain.ChannelE
 		}
 		return domain.ChannelEvent{Kind: domain.EventIgnored, UserID: user, Note: note}
 	}
-	ref, ours := strings.CutPrefix(m.Metadata, metadataPrefix)
-	id, err := strconv.ParseInt(ref, 10, 64)
-	if !ours || err != nil || id <= 0 || m.MID == "" {
+	id, part, parts, ours := graphapi.ParseReference(m.Metadata)
+	if !ours || m.MID == "" {
 		return domain.ChannelEvent{Kind: domain.EventIgnored, UserID: user, Note: "echo of a page message"}
 	}
 	return domain.ChannelEvent{
 		Kind:   domain.EventStatus,
 		UserID: user,
-		Status: domain.StatusUpdate{ChannelMessageID: m.MID, OutboundID: id, Status: domain.StatusSent, At: at},
+		Status: domain.StatusUpdate{ChannelMessageID: m.MID, OutboundID: id, Part: part, Parts: parts, Status: domain.StatusSent, At: at},
 	}
 }
 

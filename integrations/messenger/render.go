@@ -74,9 +74,9 @@ type recipient struct {
 }
 
 type outMessage struct {
-	// Metadata carries our reference of the message (metadataPrefix + outbound
-	// id); Meta returns it in the message_echoes webhook, which is how a message
-	// sent just before a crash is recognised as sent.
+	// Metadata carries our reference of the message and the part
+	// (graphapi.Reference); Meta returns it in the message_echoes webhook, which
+	// is how a part sent just before a crash is recognised as sent.
 	Metadata     string           `json:"metadata,omitempty"`
 	Text         string           `json:"text,omitempty"`
 	QuickReplies []outQuickReply  `json:"quick_replies,omitempty"`
@@ -147,7 +147,7 @@ func render(to domain.Recipient, m domain.Outbound, mode domain.SendMode, public
 		if err != nil {
 			return nil, err
 		}
-		msg.Metadata = reference(m)
+		msg.Metadata = graphapi.Reference(m.ID, 1, 1)
 		return []sendRequest{{Recipient: recipient{to.UserID}, MessagingType: typeUtility, Message: msg}}, nil
 	}
 	msgs, err := renderMessage(m, publicBaseURL)
@@ -166,24 +166,12 @@ func render(to domain.Recipient, m domain.Outbound, mode domain.SendMode, public
 	}
 	reqs := make([]sendRequest, len(msgs))
 	for i, msg := range msgs {
+		// Every part names itself: the echo of the last means the whole message
+		// went out, the echo of an earlier one that the parts up to it did.
+		msg.Metadata = graphapi.Reference(m.ID, i+1, len(msgs))
 		reqs[i] = sendRequest{Recipient: recipient{to.UserID}, MessagingType: mt, Tag: tag, Message: msg}
 	}
-	// Only the last part carries the reference: its echo means the whole message
-	// went out, whereas an earlier part's echo would not.
-	msgs[len(msgs)-1].Metadata = reference(m)
 	return reqs, nil
-}
-
-// metadataPrefix marks our outbound ids in message.metadata.
-const metadataPrefix = "skybridge:"
-
-// reference is the message.metadata of an outbound message; empty for a message
-// not stored yet (id 0).
-func reference(m domain.Outbound) string {
-	if m.ID <= 0 {
-		return ""
-	}
-	return metadataPrefix + strconv.FormatInt(m.ID, 10)
 }
 
 func renderMessage(m domain.Outbound, publicBaseURL string) ([]*outMessage, error) {

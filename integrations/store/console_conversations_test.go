@@ -141,7 +141,7 @@ func TestTranscriptShowsBothDirectionsWithDeliveryStatuses(t *testing.T) {
 			{Kind: domain.OutChoices, Text: "Or choose", Choices: []domain.Choice{{ID: "x", Title: "Start over"}}},
 		}})
 		pending, _ := b.s.PendingOutbound(ctx, conv)
-		if err := b.s.MarkSent(ctx, pending[0].ID, "wamid.out1"); err != nil {
+		if err := b.s.MarkSent(ctx, pending[0].ID, "wamid.out1", false); err != nil {
 			t.Fatal(err)
 		}
 		if err := b.s.MarkDelivered(ctx, conv, pending[0].Seq); err != nil {

@@ -28,7 +28,7 @@ func TestRetryAnUndeliveredMessageOnce(t *testing.T) {
 		if err := b.s.MarkUndelivered(ctx, out[0].ID, domain.StatusFailed, 131026, "Message undeliverable"); err != nil {
 			t.Fatal(err)
 		}
-		if err := b.s.MarkSent(ctx, out[1].ID, "wamid.ok"); err != nil {
+		if err := b.s.MarkSent(ctx, out[1].ID, "wamid.ok", false); err != nil {
 			t.Fatal(err)
 		}
 		if err := db.Gorm.Exec("DELETE FROM river_job").Error; err != nil {

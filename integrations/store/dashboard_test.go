@@ -82,11 +82,11 @@ func TestResultsFromTheTransitionLog(t *testing.T) {
 			return p[len(p)-1]
 		}
 		p1 := push(c1, at(20*time.Minute), "delay")
-		must(t, b.s.MarkSent(ctx, p1.ID, "wamid.p1"))
+		must(t, b.s.MarkSent(ctx, p1.ID, "wamid.p1", false))
 		must(t, db.Gorm.Exec("UPDATE outbound_messages SET status = 'read' WHERE id = ?", p1.ID).Error)
 		tap(t, b.s, c1, "tap-1", "intent:disruption", at(21*time.Minute))
 		p2 := push(c1, at(30*time.Minute), "delay")
-		must(t, b.s.MarkSent(ctx, p2.ID, "wamid.p2"))
+		must(t, b.s.MarkSent(ctx, p2.ID, "wamid.p2", false))
 		must(t, b.s.MarkDelivered(ctx, c1, p2.Seq))
 		tap(t, b.s, c1, "typed-1", "", at(31*time.Minute))
 		// A staff action after the push is not the traveller acting on it.

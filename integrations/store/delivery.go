@@ -251,12 +251,15 @@ func (s *Store) PendingOutbound(ctx context.Context, conversationID int64) ([]do
 	return out, nil
 }
 
-// MarkSent records the platform's id of a sent message. Only a queued message
-// becomes sent; a status webhook that raced ahead is kept.
-func (s *Store) MarkSent(ctx context.Context, id int64, channelMessageID string) error {
+// MarkSent records the platform's id of a sent message; asTemplate says whether
+// it went as an approved template. Only a queued message becomes sent; a status
+// webhook that raced ahead is kept. A free-form send is not recorded on a
+// message queued again for a template only: the platform's refusal of that very
+// send (131047) overtook this record, and the template must still go.
+func (s *Store) MarkSent(ctx context.Context, id int64, channelMessageID string, asTemplate bool) error {
 	err := s.db.WithContext(ctx).Exec(`UPDATE outbound_messages SET channel_message_id = ?, attempts = attempts + 1,
-		status = CASE WHEN status = ? THEN ? ELSE status END, updated_at = ? WHERE id = ?`,
-		channelMessageID, string(domain.StatusQueued), string(domain.StatusSent), s.now(), id).Error
+		status = CASE WHEN status = ? THEN ? ELSE status END, updated_at = ? WHERE id = ? AND (? OR NOT template_only)`,
+		channelMessageID, string(domain.StatusQueued), string(domain.StatusSent), s.now(), id, asTemplate).Error
 	if err != nil {
 		return fmt.Errorf("mark outbound %d sent: %w", id, unavailable(err))
 	}
@@ -293,6 +296,9 @@ func (s *Store) MarkUndelivered(ctx context.Context, id int64, status domain.Del
 // read never becomes delivered, failed and read are final. Unknown ids are ignored
 // (messages sent by other systems on the same number).
 func (s *Store) ApplyStatus(ctx context.Context, u domain.StatusUpdate) error {
+	if u.OutboundID > 0 && u.Part > 0 && u.Part < u.Parts {
+		return s.applyPartStatus(ctx, u)
+	}
 	if u.ChannelMessageID == "" {
 		return nil
 	}
@@ -303,24 +309,13 @@ func (s *Store) ApplyStatus(ctx context.Context, u domain.StatusUpdate) error {
 	// A status may overtake our own record of the send: our id, echoed by the
 	// platform, still finds the message, and the platform id is recorded with it.
 	// The id is only trusted for a message of the conversation the platform says
-	// it went to: anyone able to send on the account can copy a reference.
-	byID := "id = ? AND channel_message_id = ''"
+	// it went to: anyone able to send on the account can copy a reference. A
+	// message queued again for a template only is left to its template's wamid:
+	// a late status of the refused free-form send must not mark it sent.
+	scope, scopeArgs := s.travellerScope(u)
+	byID := "id = ? AND channel_message_id = '' AND NOT template_only AND " + scope
 	args := []any{string(u.Status), u.ErrorCode, errorText(u), s.now(), u.ChannelMessageID, u.ChannelMessageID, u.OutboundID}
-	if u.Channel != "" {
-		var forms []string
-		for _, v := range []string{u.UserID, u.AltUserID} {
-			if v != "" {
-				forms = append(forms, s.userForms(v)...)
-			}
-		}
-		if len(forms) == 0 {
-			byID = "1 = 0"
-			args = args[:len(args)-1]
-		} else {
-			byID += " AND conversation_id IN (SELECT id FROM conversations WHERE channel = ? AND (user_id IN ? OR alt_user_id IN ?))"
-			args = append(args, string(u.Channel), forms, forms)
-		}
-	}
+	args = append(args, scopeArgs...)
 	args = append(args, lower)
 	err := s.db.WithContext(ctx).Exec(`UPDATE outbound_messages SET status = ?, error_code = ?, error = ?, updated_at = ?,
 		channel_message_id = ?
@@ -329,6 +324,49 @@ func (s *Store) ApplyStatus(ctx context.Context, u domain.StatusUpdate) error {
 		return fmt.Errorf("apply status %s: %w", u.Status, err)
 	}
 	return nil
+}
+
+// applyPartStatus records, from the status of a part before the last (a
+// Messenger echo, a WhatsApp sent, delivered or read), that the message's parts
+// up to that one went out, so that a retry after the sender died sends only the
+// rest. Only a queued message of the traveller the platform names moves, and
+// never backwards. The message itself is not sent yet; a failed part is left to
+// the sender, which saw the refusal.
+func (s *Store) applyPartStatus(ctx context.Context, u domain.StatusUpdate) error {
+	if u.Status == domain.StatusFailed || len(statusesBefore(u.Status)) == 0 {
+		return nil
+	}
+	scope, scopeArgs := s.travellerScope(u)
+	// The part count is kept with it: a retry whose rendering has another
+	// count skips nothing (domain.SendMode.Skip), and statuses naming another
+	// count than the first one recorded are not the same message's parts.
+	args := append([]any{u.Part, u.Parts, s.now(), u.OutboundID, string(domain.StatusQueued), u.Part, u.Parts}, scopeArgs...)
+	err := s.db.WithContext(ctx).Exec(`UPDATE outbound_messages SET parts_sent = ?, parts_total = ?, updated_at = ?
+		WHERE id = ? AND status = ? AND parts_sent < ? AND parts_total IN (0, ?) AND `+scope, args...).Error
+	if err != nil {
+		return fmt.Errorf("apply status %s of part %d of %d: %w", u.Status, u.Part, u.Parts, unavailable(err))
+	}
+	return nil
+}
+
+// travellerScope is the condition, with its arguments, that limits a status
+// found by our reference to a message of the conversation the platform says it
+// went to; with no channel named (a caller that knows no better), any message.
+func (s *Store) travellerScope(u domain.StatusUpdate) (string, []any) {
+	if u.Channel == "" {
+		return "1 = 1", nil
+	}
+	var forms []string
+	for _, v := range []string{u.UserID, u.AltUserID} {
+		if v != "" {
+			forms = append(forms, s.userForms(v)...)
+		}
+	}
+	if len(forms) == 0 {
+		return "1 = 0", nil
+	}
+	return "conversation_id IN (SELECT id FROM conversations WHERE channel = ? AND (user_id IN ? OR alt_user_id IN ?))",
+		[]any{string(u.Channel), forms, forms}
 }
 
 // RequeueForTemplate queues again a message the platform reported, in a status

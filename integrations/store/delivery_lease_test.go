@@ -24,7 +24,7 @@ func TestDeliveryLeaseIsReleasedOnlyWhenNothingIsQueued(t *testing.T) {
 		if _, ok, err := b.s.ClaimDeliveryLoad(ctx, conv, time.Now().Add(time.Minute)); err != nil || ok {
 			t.Fatalf("second claim granted: %v %v", ok, err)
 		}
-		if err := b.s.MarkSent(ctx, out[0].ID, "m_1"); err != nil {
+		if err := b.s.MarkSent(ctx, out[0].ID, "m_1", false); err != nil {
 			t.Fatal(err)
 		}
 		released, err := b.s.ReleaseDeliveryIfIdle(ctx, conv)
@@ -34,7 +34,7 @@ func TestDeliveryLeaseIsReleasedOnlyWhenNothingIsQueued(t *testing.T) {
 		if ok, _ := b.s.ClaimDelivery(ctx, conv, time.Now().Add(time.Minute)); ok {
 			t.Fatal("another worker took the lease the holder kept")
 		}
-		if err := b.s.MarkSent(ctx, out[1].ID, "m_2"); err != nil {
+		if err := b.s.MarkSent(ctx, out[1].ID, "m_2", false); err != nil {
 			t.Fatal(err)
 		}
 		if released, err = b.s.ReleaseDeliveryIfIdle(ctx, conv); err != nil || !released {

@@ -40,7 +40,7 @@ func TestStatusesOnlyMoveForward(t *testing.T) {
 		ctx := t.Context()
 		conv, out := queuedTurn(t, b.s, "u1", 3)
 		for i, m := range out {
-			if err := b.s.MarkSent(ctx, m.ID, "wamid."+string(rune('A'+i))); err != nil {
+			if err := b.s.MarkSent(ctx, m.ID, "wamid."+string(rune('A'+i)), false); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -78,8 +78,8 @@ func TestWatermarkMarksEarlierSentMessages(t *testing.T) {
 		b := setup(t, db, Options{})
 		ctx := t.Context()
 		conv, out := queuedTurn(t, b.s, "psid-1", 3)
-		b.s.MarkSent(ctx, out[0].ID, "m_1")
-		b.s.MarkSent(ctx, out[1].ID, "m_2")
+		b.s.MarkSent(ctx, out[0].ID, "m_1", false)
+		b.s.MarkSent(ctx, out[1].ID, "m_2", false)
 		// out[2] is still queued: a watermark cannot deliver what was never sent.
 		wm := domain.StatusUpdate{Status: domain.StatusRead, At: time.Now().Add(time.Minute)}
 		if err := b.s.ApplyWatermark(ctx, domain.WhatsApp, "psid-1", wm); err != nil {
@@ -104,7 +104,7 @@ func TestUndeliveredIsFinalAndExplained(t *testing.T) {
 		if err := b.s.MarkUndelivered(ctx, out[1].ID, domain.StatusSent, 0, ""); err == nil {
 			t.Fatal("sent is not a failure")
 		}
-		b.s.MarkSent(ctx, out[0].ID, "late") // a blocked message never becomes sent
+		b.s.MarkSent(ctx, out[0].ID, "late", false) // a blocked message never becomes sent
 		got, _ := b.s.OutboundAfter(ctx, conv, 0, 10)
 		if got[0].Status != domain.StatusBlocked || got[0].Error != "outside the window" {
 			t.Fatalf("blocked message: %s %q", got[0].Status, got[0].Error)
@@ -270,13 +270,54 @@ func TestSweepRescuesRepliesWhoseDeliveryJobGaveUp(t *testing.T) {
 	})
 }
 
+// TestRefusalOvertakingTheSendStillGetsTheTemplate: WhatsApp's refusal of a
+// free-form message outside the window (131047) may be applied, and the
+// message queued again for a template, before the sender records that it sent
+// the free-form one; that late record must not mark the message sent, or the
+// template never goes.
+func TestRefusalOvertakingTheSendStillGetsTheTemplate(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		b := setup(t, db, Options{})
+		ctx := t.Context()
+		conv, out := queuedTurn(t, b.s, "u9", 1)
+		// The status webhook finds the message by our reference before the
+		// sender recorded the wamid.
+		if err := b.s.ApplyStatus(ctx, domain.StatusUpdate{ChannelMessageID: "wamid.F", OutboundID: out[0].ID,
+			Status: domain.StatusFailed, ErrorCode: 131047, Channel: domain.WhatsApp, UserID: "u9"}); err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := b.s.RequeueForTemplate(ctx, "wamid.F"); err != nil || !ok {
+			t.Fatalf("requeue: %v %v", ok, err)
+		}
+		if err := b.s.MarkSent(ctx, out[0].ID, "wamid.F", false); err != nil {
+			t.Fatal(err)
+		}
+		// Nor does a late status of that send, out of order.
+		if err := b.s.ApplyStatus(ctx, domain.StatusUpdate{ChannelMessageID: "wamid.F", OutboundID: out[0].ID,
+			Status: domain.StatusSent, Channel: domain.WhatsApp, UserID: "u9"}); err != nil {
+			t.Fatal(err)
+		}
+		p, err := b.s.PendingOutbound(ctx, conv)
+		if err != nil || len(p) != 1 || !p[0].TemplateOnly || p[0].Status != domain.StatusQueued {
+			t.Fatalf("after the late record of the free-form send: %+v %v; want it queued for a template", p, err)
+		}
+		if err := b.s.MarkSent(ctx, p[0].ID, "wamid.T", true); err != nil {
+			t.Fatal(err)
+		}
+		if p, _ := b.s.PendingOutbound(ctx, conv); len(p) != 0 {
+			t.Fatalf("the template's send is not recorded: %+v", p)
+		}
+	})
+}
+
 func TestRequeueForTemplateOnce(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		b := setup(t, db, Options{})
 		ctx := t.Context()
 		conv, out := queuedTurn(t, b.s, "u1", 1)
-		b.s.MarkSent(ctx, out[0].ID, "wamid.W")
+		b.s.MarkSent(ctx, out[0].ID, "wamid.W", false)
 		b.s.ApplyStatus(ctx, domain.StatusUpdate{ChannelMessageID: "wamid.W", Status: domain.StatusFailed, ErrorCode: 131047})
 		if ok, err := b.s.RequeueForTemplate(ctx, "wamid.W"); err != nil || !ok {
 			t.Fatalf("requeue: %v %v", ok, err)
@@ -285,7 +326,7 @@ func TestRequeueForTemplateOnce(t *testing.T) {
 		if len(p) != 1 || !p[0].TemplateOnly {
 			t.Fatalf("pending %+v", p)
 		}
-		b.s.MarkSent(ctx, p[0].ID, "wamid.T")
+		b.s.MarkSent(ctx, p[0].ID, "wamid.T", true)
 		b.s.ApplyStatus(ctx, domain.StatusUpdate{ChannelMessageID: "wamid.T", Status: domain.StatusFailed, ErrorCode: 131047})
 		if ok, _ := b.s.RequeueForTemplate(ctx, "wamid.T"); ok {
 			t.Fatal("a template refused again must not loop")
@@ -342,7 +383,7 @@ func TestDeadLettersListWhatWasNotDelivered(t *testing.T) {
 		ctx := t.Context()
 		_, out := queuedTurn(t, b.s, "u1", 3)
 		b.s.MarkUndelivered(ctx, out[0].ID, domain.StatusBlocked, 0, "outside the window")
-		b.s.MarkSent(ctx, out[1].ID, "wamid.ok")
+		b.s.MarkSent(ctx, out[1].ID, "wamid.ok", false)
 		db.Gorm.Exec("UPDATE outbound_messages SET created_at = ? WHERE id = ?", time.Now().Add(-time.Hour), out[2].ID)
 		dl, err := b.s.DeadLetters(ctx, 10*time.Minute, 10)
 		if err != nil {
@@ -384,7 +425,7 @@ func TestStatusThatOvertakesTheSendIsKept(t *testing.T) {
 		if err := b.s.ApplyStatus(ctx, domain.StatusUpdate{ChannelMessageID: "wamid.E", OutboundID: out[0].ID, Status: domain.StatusDelivered}); err != nil {
 			t.Fatal(err)
 		}
-		b.s.MarkSent(ctx, out[0].ID, "wamid.E")
+		b.s.MarkSent(ctx, out[0].ID, "wamid.E", false)
 		got, _ := b.s.OutboundAfter(ctx, conv, 0, 10)
 		if got[0].Status != domain.StatusDelivered || got[0].ChannelMessageID != "wamid.E" {
 			t.Fatalf("status %s id %q", got[0].Status, got[0].ChannelMessageID)

@@ -65,6 +65,7 @@ type outboundRow struct {
 	Attempts         int
 	TemplateOnly     bool
 	PartsSent        int
+	PartsTotal       int
 	// DedupeKey is "" for replies; a proactive message carries a key unique in its
 	// conversation, so that a retried fan-out queues it once.
 	DedupeKey string
@@ -283,6 +284,7 @@ func (s *Store) toDomainOutbound(r outboundRow) (domain.Outbound, error) {
 		Purpose:          r.Purpose,
 		TemplateOnly:     r.TemplateOnly,
 		PartsSent:        r.PartsSent,
+		PartsTotal:       r.PartsTotal,
 		Params:           b.Params,
 		HumanAgent:       b.HumanAgent,
 		ChannelMessageID: r.ChannelMessageID,

@@ -89,7 +89,8 @@ func New(cfg Config) *Client {
 // last request carries the buttons or list the traveller answers, and its status
 // is the one worth tracking. If a later request fails, the error is a
 // *domain.PartialSend counting the parts sent; a retry with mode.SkipParts set to
-// that count sends only the rest. WhatsApp has no equivalent of Messenger's
+// that count sends only the rest, and mode.PartSent hears of each part but the
+// last as WhatsApp accepts it. WhatsApp has no equivalent of Messenger's
 // messaging types: mode.Proactive and mode.HumanAgent do not change the request;
 // mode.Template does.
 //
@@ -103,7 +104,7 @@ func (c *Client) Send(ctx context.Context, to domain.Recipient, m domain.Outboun
 		return "", fmt.Errorf("whatsapp send: %w", &domain.SendError{Message: err.Error()})
 	}
 	var id string
-	for i := mode.SkipParts; i < len(bodies); i++ {
+	for i := mode.Skip(len(bodies)); i < len(bodies); i++ {
 		body := bodies[i]
 		var resp sendResponse
 		if err := c.post(ctx, body, &resp); err != nil {
@@ -117,6 +118,9 @@ func (c *Client) Send(ctx context.Context, to domain.Recipient, m domain.Outboun
 			return "", errors.New("whatsapp send: response without message id")
 		}
 		id = resp.Messages[0].ID
+		if mode.PartSent != nil && i+1 < len(bodies) {
+			mode.PartSent(i + 1)
+		}
 	}
 	return id, nil
 }

@@ -392,3 +392,54 @@ func TestConfigMasksTheToken(t *testing.T) {
 		}
 	}
 }
+
+// Each part WhatsApp accepts but the last is reported as it goes, counting the
+// parts skipped, and every part names itself in biz_opaque_callback_data; parts
+// counted against another rendering are sent again rather than skipped.
+func TestSendReportsEachAcceptedPart(t *testing.T) {
+	t.Parallel()
+	text := paragraphs(60)
+	g := newGraph(t)
+	if _, err := g.client(Config{}).Send(context.Background(), ana, domain.Outbound{ID: 7, Kind: domain.OutText, Text: text}, domain.SendMode{}); err != nil {
+		t.Fatal(err)
+	}
+	parts := len(g.bodies)
+	if parts < 3 {
+		t.Fatalf("the text went in %d parts, want 3 or more for this test", parts)
+	}
+	for _, c := range []struct {
+		name              string
+		skip, total, from int
+	}{
+		{name: "whole", from: 0},
+		{name: "after part 1", skip: 1, from: 1},
+		{name: "after part 1 of this rendering", skip: 1, total: parts, from: 1},
+		{name: "another count", skip: 1, total: parts + 1, from: 0},
+		{name: "beyond the rendering", skip: 999, total: 1000, from: 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			g := newGraph(t)
+			var reported []int
+			mode := domain.SendMode{SkipParts: c.skip, PartsTotal: c.total, PartSent: func(sent int) {
+				g.mu.Lock()
+				defer g.mu.Unlock()
+				if sent != len(g.bodies)+c.from {
+					t.Errorf("part %d reported after %d requests", sent, len(g.bodies))
+				}
+				reported = append(reported, sent)
+			}}
+			if _, err := g.client(Config{}).Send(context.Background(), ana, domain.Outbound{ID: 7, Kind: domain.OutText, Text: text}, mode); err != nil {
+				t.Fatal(err)
+			}
+			if len(g.bodies) != parts-c.from || len(reported) != parts-c.from-1 {
+				t.Fatalf("%d requests, parts reported %v; want %d requests", len(g.bodies), reported, parts-c.from)
+			}
+			for i, b := range g.bodies {
+				if want := fmt.Sprintf("skybridge:7:%d/%d", c.from+i+1, parts); b["biz_opaque_callback_data"] != want {
+					t.Errorf("request %d carries %v, want %q", i, b["biz_opaque_callback_data"], want)
+				}
+			}
+		})
+	}
+}

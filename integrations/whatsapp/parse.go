@@ -4,10 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/skybridge/skybridge/domain"
+	"github.com/skybridge/skybridge/integrations/graphapi"
 )
 
 // object is the envelope's "object" for WhatsApp Business Account webhooks.
@@ -204,8 +203,13 @@ func parseStatus(raw json.RawMessage) domain.ChannelEvent {
 		Kind:   domain.EventStatus,
 		Status: domain.StatusUpdate{ChannelMessageID: s.ID, Status: st, At: s.Timestamp.Time},
 	}
-	if ref, ok := strings.CutPrefix(s.CallbackData, callbackPrefix); ok {
-		ev.Status.OutboundID, _ = strconv.ParseInt(ref, 10, 64)
+	// Our reference names the message and the part the status is about. One
+	// without a part was written before parts were named, on every part of a
+	// message alike: it cannot say which part went out, so the status is
+	// matched by the wamid recorded with the message only (a message caught
+	// mid-send by the upgrade may then have a part sent twice, never lost).
+	if id, part, parts, ok := graphapi.ParseReference(s.CallbackData); ok && parts > 0 {
+		ev.Status.OutboundID, ev.Status.Part, ev.Status.Parts = id, part, parts
 	}
 	ev.UserID, ev.AltUserID = s.RecipientID, s.RecipientUserID
 	if ev.UserID == "" {

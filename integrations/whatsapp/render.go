@@ -81,11 +81,11 @@ func Render(to domain.Recipient, m domain.Outbound, mode domain.SendMode, opt Re
 		return nil, fmt.Errorf("render whatsapp message: %w", err)
 	}
 	out := make([][]byte, 0, len(reqs))
-	for _, r := range reqs {
+	for i, r := range reqs {
 		r.MessagingProduct, r.RecipientType, r.To, r.Recipient = "whatsapp", "individual", addr.to, addr.recipient
-		if m.ID != 0 {
-			r.CallbackData = callbackPrefix + strconv.FormatInt(m.ID, 10)
-		}
+		// Every part names itself: a status of the last means the whole message
+		// went out, a status of an earlier one only that the parts up to it did.
+		r.CallbackData = graphapi.Reference(m.ID, i+1, len(reqs))
 		b, err := graphapi.Marshal(r)
 		if err != nil {
 			return nil, fmt.Errorf("render whatsapp message: %w", err)
@@ -96,9 +96,6 @@ func Render(to domain.Recipient, m domain.Outbound, mode domain.SendMode, opt Re
 }
 
 type addressee struct{ to, recipient string }
-
-// callbackPrefix marks our outbound ids in biz_opaque_callback_data.
-const callbackPrefix = "skybridge:"
 
 // address picks the recipient field: "to" with a leading "+" for a phone number
 // (without it WhatsApp would prepend the business number's country code), else

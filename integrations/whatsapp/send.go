@@ -7,7 +7,8 @@ type sendRequest struct {
 	RecipientType    string `json:"recipient_type"`
 	To               string `json:"to,omitempty"`
 	Recipient        string `json:"recipient,omitempty"` // BSUID, when no phone number is known
-	// CallbackData is echoed in the message's status webhooks: our outbound id.
+	// CallbackData is echoed in the message's status webhooks: our reference of
+	// the message and the part (graphapi.Reference).
 	CallbackData string           `json:"biz_opaque_callback_data,omitempty"`
 	Type         string           `json:"type"`
 	Text         *sendText        `json:"text,omitempty"`
