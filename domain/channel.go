@@ -54,6 +54,9 @@ type StatusUpdate struct {
 	// out, so that they are not sent again; the message itself is not sent yet.
 	// Zero for a status that names no part (the whole message).
 	Part, Parts int
+	// Template: our reference says the message went as an approved template
+	// (graphapi.TemplateReference), not as the free-form send a 131047 refused.
+	Template bool
 	// Channel, UserID and AltUserID name the traveller the platform says the
 	// message went to. When Channel is set, OutboundID finds only a message of
 	// that traveller's conversation on that channel: a reference copied into
@@ -153,8 +156,9 @@ type SendMode struct {
 	// platform accepted, with how many parts are out so far (skipped ones
 	// included): delivery records it, so that a sender that dies before the
 	// attempt ends does not send those parts again. It applies to free-form
-	// messages split into several requests; a template is one request.
-	PartSent func(sent int)
+	// messages split into several requests; a template is one request. total
+	// is the number of parts of this rendering.
+	PartSent func(sent, total int)
 }
 
 // PartialSend wraps a failure after some of a message's wire requests went out:
@@ -162,7 +166,9 @@ type SendMode struct {
 // sends only the rest.
 type PartialSend struct {
 	Sent int
-	Err  error
+	// Total is the number of parts of the rendering Sent counts parts of.
+	Total int
+	Err   error
 }
 
 func (e *PartialSend) Error() string { return fmt.Sprintf("after %d parts: %v", e.Sent, e.Err) }

@@ -17,7 +17,7 @@ type DeliveryStore interface {
 	PendingOutbound(ctx context.Context, conversationID int64) ([]domain.Outbound, error)
 	MarkSent(ctx context.Context, id int64, channelMessageID string, asTemplate bool) error
 	MarkUndelivered(ctx context.Context, id int64, status domain.DeliveryStatus, code int, reason string) error
-	MarkPartsSent(ctx context.Context, id int64, parts int) error
+	MarkPartsSent(ctx context.Context, id int64, parts, total int) error
 	OptedOut(ctx context.Context, ch domain.Channel, userID string, c domain.Category) (bool, error)
 	ClaimDelivery(ctx context.Context, conversationID int64, until time.Time) (bool, error)
 	ReleaseDelivery(ctx context.Context, conversationID int64) error
@@ -226,7 +226,7 @@ func (d *Deliverer) deliverPending(ctx context.Context, conversationID int64, cl
 		var partial *domain.PartialSend
 		if errors.As(err, &partial) && partial.Sent > m.PartsSent {
 			// Some parts went out: remember, so that the retry does not repeat them.
-			if perr := recordThroughOutage(ctx, func() error { return d.store.MarkPartsSent(ctx, m.ID, partial.Sent) }); perr != nil {
+			if perr := recordThroughOutage(ctx, func() error { return d.store.MarkPartsSent(ctx, m.ID, partial.Sent, partial.Total) }); perr != nil {
 				return 0, perr
 			}
 		}
@@ -266,9 +266,9 @@ func (d *Deliverer) deliverPending(ctx context.Context, conversationID int64, cl
 // messages sent in several requests. A failed write is only logged: the
 // platform's echo or status of the part records it too, and the attempt's end
 // records the parts sent before a refusal.
-func (d *Deliverer) recordPart(ctx context.Context, m domain.Outbound) func(int) {
-	return func(sent int) {
-		if err := d.store.MarkPartsSent(ctx, m.ID, sent); err != nil {
+func (d *Deliverer) recordPart(ctx context.Context, m domain.Outbound) func(int, int) {
+	return func(sent, total int) {
+		if err := d.store.MarkPartsSent(ctx, m.ID, sent, total); err != nil {
 			d.log.WarnContext(ctx, "record part sent", "seq", m.Seq, "part", sent, "err", err)
 		}
 	}

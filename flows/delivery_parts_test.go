@@ -21,7 +21,7 @@ func TestDeliveryRecordsEachPartAsItGoes(t *testing.T) {
 	s := senderFunc(func(ctx context.Context, _ domain.Recipient, m domain.Outbound, mode domain.SendMode) (string, error) {
 		skips = append(skips, mode.SkipParts)
 		for part := mode.SkipParts + 1; part < 3; part++ {
-			mode.PartSent(part)
+			mode.PartSent(part, 3)
 			if f.pending[0].PartsSent != part {
 				t.Fatalf("part %d not recorded before the next was sent: %d", part, f.pending[0].PartsSent)
 			}

@@ -48,10 +48,10 @@ func (f *deliveryFake) ClaimDelivery(context.Context, int64, time.Time) (bool, e
 func (f *deliveryFake) OptedOut(_ context.Context, _ domain.Channel, _ string, c domain.Category) (bool, error) {
 	return f.optedOut[c], nil
 }
-func (f *deliveryFake) MarkPartsSent(_ context.Context, id int64, parts int) error {
+func (f *deliveryFake) MarkPartsSent(_ context.Context, id int64, parts, total int) error {
 	for i := range f.pending {
 		if f.pending[i].ID == id {
-			f.pending[i].PartsSent = parts
+			f.pending[i].PartsSent, f.pending[i].PartsTotal = parts, total
 		}
 	}
 	return nil

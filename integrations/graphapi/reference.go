@@ -53,6 +53,30 @@ func ParseReference(s string) (id int64, k, n int, ok bool) {
 	return id, int(k64), int(n64), true
 }
 
+// templateMark ends the reference of a message sent as an approved template.
+const templateMark = ":t"
+
+// TemplateReference names outbound message id sent as an approved template
+// ("skybridge:<id>:t", one request). Its statuses are told apart from those of
+// a free-form send of the same message that the platform refused (WhatsApp
+// 131047), after which the message is queued again for a template only.
+func TemplateReference(id int64) string {
+	if id <= 0 {
+		return ""
+	}
+	return ReferencePrefix + strconv.FormatInt(id, 10) + templateMark
+}
+
+// ParseTemplateReference reads a TemplateReference, giving the outbound id.
+func ParseTemplateReference(s string) (int64, bool) {
+	rest, ours := strings.CutPrefix(s, ReferencePrefix)
+	idText, isTemplate := strings.CutSuffix(rest, templateMark)
+	if !ours || !isTemplate {
+		return 0, false
+	}
+	return positive(idText, 1<<62)
+}
+
 // positive reads a decimal number of digits only (no sign, no spaces) between 1
 // and max.
 func positive(s string, max int64) (int64, bool) {

@@ -13,6 +13,17 @@ func TestReferenceRoundTrips(t *testing.T) {
 			t.Errorf("ParseReference(%q) = %d %d/%d %v", ref, id, k, n, ok)
 		}
 	}
+	if id, ok := ParseTemplateReference(TemplateReference(42)); !ok || id != 42 {
+		t.Errorf("template reference: %d %v", id, ok)
+	}
+	if _, _, _, ok := ParseReference(TemplateReference(42)); ok {
+		t.Error("a template reference read as a part")
+	}
+	for _, bad := range []string{"skybridge:42", "skybridge:42:1/1", "skybridge::t", "skybridge:-4:t", "other:42:t"} {
+		if _, ok := ParseTemplateReference(bad); ok {
+			t.Errorf("ParseTemplateReference(%q) accepted", bad)
+		}
+	}
 	if ref := Reference(0, 1, 1); ref != "" {
 		t.Errorf("a message not stored has reference %q", ref)
 	}

@@ -90,13 +90,13 @@ func (c *Client) Send(ctx context.Context, to domain.Recipient, m domain.Outboun
 		if err := c.post(ctx, body, &res, to.UserID); err != nil {
 			if i > 0 {
 				// Parts before i went out: a retry skips them (mode.SkipParts).
-				return "", fmt.Errorf("messenger send part %d of %d: %w", i+1, len(bodies), &domain.PartialSend{Sent: i, Err: err})
+				return "", fmt.Errorf("messenger send part %d of %d: %w", i+1, len(bodies), &domain.PartialSend{Sent: i, Total: len(bodies), Err: err})
 			}
 			return "", fmt.Errorf("messenger send: %w", err)
 		}
 		mid = res.MessageID
 		if mode.PartSent != nil && i+1 < len(bodies) {
-			mode.PartSent(i + 1)
+			mode.PartSent(i+1, len(bodies))
 		}
 	}
 	return mid, nil

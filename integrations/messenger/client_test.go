@@ -383,7 +383,10 @@ func TestSendReportsEachAcceptedPart(t *testing.T) {
 			if c.requests == 3 {
 				from = 0
 			}
-			mode := domain.SendMode{SkipParts: c.skip, PartsTotal: c.total, PartSent: func(sent int) {
+			mode := domain.SendMode{SkipParts: c.skip, PartsTotal: c.total, PartSent: func(sent, total int) {
+				if total != 3 {
+					t.Errorf("part %d reported of %d", sent, total)
+				}
 				g.mu.Lock()
 				defer g.mu.Unlock()
 				if sent != len(g.requests)+from {

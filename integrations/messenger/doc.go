@@ -23,7 +23,8 @@
 // the last part's marks the message sent, an earlier part's records that the
 // parts up to it went out, so that neither a message nor a part the platform
 // took just before the sender died is sent again. The older "skybridge:<id>",
-// of messages sent before parts were named, reads as the whole message. Other
+// of messages sent before parts were named, reads as the whole message; a
+// utility template carries "skybridge:<id>:t" (one request). Other
 // echoes (a person typing in the Page inbox) are ignored. Parser with AppID set
 // also requires the echo's app_id to be ours, so that another app on the same
 // Page cannot pass a copy of our reference off as our send.

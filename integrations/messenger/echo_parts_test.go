@@ -37,7 +37,7 @@ func TestEchoOfAnEarlyPartSparesItOnRetry(t *testing.T) {
 		// part 2 (its context ends) and before it records anything.
 		dying, die := context.WithCancel(ctx)
 		client := r.client()
-		_, err := client.Send(dying, domain.Recipient{UserID: psid, Lang: "en"}, m, domain.SendMode{PartSent: func(int) { die() }})
+		_, err := client.Send(dying, domain.Recipient{UserID: psid, Lang: "en"}, m, domain.SendMode{PartSent: func(int, int) { die() }})
 		if err == nil {
 			t.Fatal("the dying attempt sent the whole message")
 		}

@@ -228,14 +228,15 @@ func (p Parser) parseEcho(user string, at time.Time, m *message) domain.ChannelE
 		return domain.ChannelEvent{Kind: domain.EventIgnored, UserID: user, Note: note}
 	}
 	id, part, parts, ours := graphapi.ParseReference(m.Metadata)
-	if !ours || m.MID == "" {
+	tid, template := graphapi.ParseTemplateReference(m.Metadata)
+	if !ours && !template || m.MID == "" {
 		return domain.ChannelEvent{Kind: domain.EventIgnored, UserID: user, Note: "echo of a page message"}
 	}
-	return domain.ChannelEvent{
-		Kind:   domain.EventStatus,
-		UserID: user,
-		Status: domain.StatusUpdate{ChannelMessageID: m.MID, OutboundID: id, Part: part, Parts: parts, Status: domain.StatusSent, At: at},
+	st := domain.StatusUpdate{ChannelMessageID: m.MID, OutboundID: id, Part: part, Parts: parts, Status: domain.StatusSent, At: at}
+	if template {
+		st = domain.StatusUpdate{ChannelMessageID: m.MID, OutboundID: tid, Template: true, Status: domain.StatusSent, At: at}
 	}
+	return domain.ChannelEvent{Kind: domain.EventStatus, UserID: user, Status: st}
 }
 
 func parseMessage(user string, at time.Time, m *message) domain.ChannelEvent {

@@ -51,8 +51,12 @@ func TestOutboundIDRoundTripsThroughEchoes(t *testing.T) {
 			}
 			for i, b := range bodies {
 				ref := metadata(b)
-				if want := fmt.Sprintf("skybridge:42:%d/%d", i+1, len(bodies)); ref != want {
-					t.Fatalf("part %d metadata %q, want %q", i+1, ref, want)
+				wantRef := fmt.Sprintf("skybridge:42:%d/%d", i+1, len(bodies))
+				if c.mode.Template != nil {
+					wantRef = "skybridge:42:t" // told apart from the free-form send
+				}
+				if ref != wantRef {
+					t.Fatalf("part %d metadata %q, want %q", i+1, ref, wantRef)
 				}
 				echo := fmt.Sprintf(`{"object":"page","entry":[{"id":"PAGE","time":1767000031000,"messaging":[{"sender":{"id":"PAGE"},
 				"recipient":{"id":"PSID"},"timestamp":1767000031000,"message":{"is_echo":true,"app_id":1,"metadata":%q,"mid":"m_X"}}]}]}`, ref)
@@ -62,6 +66,9 @@ func TestOutboundIDRoundTripsThroughEchoes(t *testing.T) {
 				}
 				want := domain.StatusUpdate{ChannelMessageID: "m_X", OutboundID: 42, Part: i + 1, Parts: len(bodies),
 					Status: domain.StatusSent, At: msTime(1767000031000)}
+				if c.mode.Template != nil {
+					want.Part, want.Parts, want.Template = 0, 0, true
+				}
 				if evs[0].Kind != domain.EventStatus || evs[0].UserID != "PSID" || evs[0].Status != want {
 					t.Fatalf("echo of part %d parsed as %+v, want a sent status %+v", i+1, evs[0], want)
 				}
@@ -84,8 +91,10 @@ func TestEchoReferenceForms(t *testing.T) {
 		metadata    string
 		id          int64
 		part, parts int
+		template    bool
 		ignored     bool
 	}{
+		{metadata: "skybridge:42:t", id: 42, template: true},
 		{metadata: "skybridge:42:1/3", id: 42, part: 1, parts: 3},
 		{metadata: "skybridge:42:3/3", id: 42, part: 3, parts: 3},
 		{metadata: "skybridge:42", id: 42}, // before parts were named: the whole message
@@ -97,6 +106,7 @@ func TestEchoReferenceForms(t *testing.T) {
 		{metadata: "skybridge:+42", ignored: true},
 		{metadata: "skybridge:42:1/3:x", ignored: true},
 		{metadata: "skybridge:", ignored: true},
+		{metadata: "skybridge:x:t", ignored: true},
 		{metadata: "crm:42:1/3", ignored: true},
 	} {
 		echo := fmt.Sprintf(`{"object":"page","entry":[{"id":"PAGE","messaging":[{"sender":{"id":"PAGE"},
@@ -113,7 +123,7 @@ func TestEchoReferenceForms(t *testing.T) {
 			continue
 		}
 		if got.Kind != domain.EventStatus || got.Status.OutboundID != c.id || got.Status.Part != c.part ||
-			got.Status.Parts != c.parts || got.Status.Status != domain.StatusSent {
+			got.Status.Parts != c.parts || got.Status.Template != c.template || got.Status.Status != domain.StatusSent {
 			t.Errorf("%q parsed as %+v, want message %d part %d of %d sent", c.metadata, got, c.id, c.part, c.parts)
 		}
 	}

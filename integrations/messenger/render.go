@@ -147,7 +147,7 @@ func render(to domain.Recipient, m domain.Outbound, mode domain.SendMode, public
 		if err != nil {
 			return nil, err
 		}
-		msg.Metadata = graphapi.Reference(m.ID, 1, 1)
+		msg.Metadata = graphapi.TemplateReference(m.ID)
 		return []sendRequest{{Recipient: recipient{to.UserID}, MessagingType: typeUtility, Message: msg}}, nil
 	}
 	msgs, err := renderMessage(m, publicBaseURL)

@@ -101,7 +101,7 @@ func (s *Store) RetryMessage(ctx context.Context, conversationID int64, seq int,
 		}
 		now := s.now()
 		res := tx.Exec(`UPDATE outbound_messages SET status = ?, error = '', error_code = 0, channel_message_id = '',
-			template_only = ?, retried_at = ?, updated_at = ?
+			template_only = ?, parts_sent = 0, parts_total = 0, retried_at = ?, updated_at = ?
 			WHERE id = ? AND status = ? AND retried_at IS NULL AND dismissed_at IS NULL`,
 			string(domain.StatusQueued), false, now, now, r.ID, r.Status)
 		if res.Error != nil {

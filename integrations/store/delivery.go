@@ -257,7 +257,10 @@ func (s *Store) PendingOutbound(ctx context.Context, conversationID int64) ([]do
 // message queued again for a template only: the platform's refusal of that very
 // send (131047) overtook this record, and the template must still go.
 func (s *Store) MarkSent(ctx context.Context, id int64, channelMessageID string, asTemplate bool) error {
+	// Every part is out: the count of parts sent means nothing any more (a
+	// retry by staff sends the message whole).
 	err := s.db.WithContext(ctx).Exec(`UPDATE outbound_messages SET channel_message_id = ?, attempts = attempts + 1,
+		parts_sent = 0, parts_total = 0,
 		status = CASE WHEN status = ? THEN ? ELSE status END, updated_at = ? WHERE id = ? AND (? OR NOT template_only)`,
 		channelMessageID, string(domain.StatusQueued), string(domain.StatusSent), s.now(), id, asTemplate).Error
 	if err != nil {
@@ -266,11 +269,14 @@ func (s *Store) MarkSent(ctx context.Context, id int64, channelMessageID string,
 	return nil
 }
 
-// MarkPartsSent records how many wire requests of a message an attempt sent before
-// failing, so that the retry sends only the rest.
-func (s *Store) MarkPartsSent(ctx context.Context, id int64, parts int) error {
-	err := s.db.WithContext(ctx).Exec(`UPDATE outbound_messages SET parts_sent = ?, updated_at = ? WHERE id = ? AND parts_sent < ?`,
-		parts, s.now(), id, parts).Error
+// MarkPartsSent records how many wire requests of a message an attempt sent
+// (before failing, or so far), out of total, so that the retry sends only the
+// rest. A count of another total replaces the one recorded, even if lower: the
+// message was rendered otherwise, and the old count means nothing for it.
+func (s *Store) MarkPartsSent(ctx context.Context, id int64, parts, total int) error {
+	err := s.db.WithContext(ctx).Exec(`UPDATE outbound_messages SET parts_sent = ?, parts_total = ?, updated_at = ?
+		WHERE id = ? AND status = ? AND (parts_sent < ? OR parts_total <> ?)`,
+		parts, total, s.now(), id, string(domain.StatusQueued), parts, total).Error
 	if err != nil {
 		return fmt.Errorf("mark outbound %d parts sent: %w", id, unavailable(err))
 	}
@@ -310,11 +316,12 @@ func (s *Store) ApplyStatus(ctx context.Context, u domain.StatusUpdate) error {
 	// platform, still finds the message, and the platform id is recorded with it.
 	// The id is only trusted for a message of the conversation the platform says
 	// it went to: anyone able to send on the account can copy a reference. A
-	// message queued again for a template only is left to its template's wamid:
-	// a late status of the refused free-form send must not mark it sent.
+	// message queued again for a template only is found by its template's
+	// reference only: a late status of the refused free-form send must not mark
+	// it sent.
 	scope, scopeArgs := s.travellerScope(u)
-	byID := "id = ? AND channel_message_id = '' AND NOT template_only AND " + scope
-	args := []any{string(u.Status), u.ErrorCode, errorText(u), s.now(), u.ChannelMessageID, u.ChannelMessageID, u.OutboundID}
+	byID := "id = ? AND channel_message_id = '' AND (? OR NOT template_only) AND " + scope
+	args := []any{string(u.Status), u.ErrorCode, errorText(u), s.now(), u.ChannelMessageID, u.ChannelMessageID, u.OutboundID, u.Template}
 	args = append(args, scopeArgs...)
 	args = append(args, lower)
 	err := s.db.WithContext(ctx).Exec(`UPDATE outbound_messages SET status = ?, error_code = ?, error = ?, updated_at = ?,
@@ -382,7 +389,7 @@ func (s *Store) RequeueForTemplate(ctx context.Context, channelMessageID string)
 		if err != nil || len(rows) == 0 {
 			return err
 		}
-		err = tx.Exec(`UPDATE outbound_messages SET status = ?, template_only = ?, channel_message_id = '', updated_at = ? WHERE id = ?`,
+		err = tx.Exec(`UPDATE outbound_messages SET status = ?, template_only = ?, channel_message_id = '', parts_sent = 0, parts_total = 0, updated_at = ? WHERE id = ?`,
 			string(domain.StatusQueued), true, s.now(), rows[0].ID).Error
 		if err != nil {
 			return err

@@ -298,15 +298,30 @@ func TestRefusalOvertakingTheSendStillGetsTheTemplate(t *testing.T) {
 			Status: domain.StatusSent, Channel: domain.WhatsApp, UserID: "u9"}); err != nil {
 			t.Fatal(err)
 		}
-		p, err := b.s.PendingOutbound(ctx, conv)
-		if err != nil || len(p) != 1 || !p[0].TemplateOnly || p[0].Status != domain.StatusQueued {
-			t.Fatalf("after the late record of the free-form send: %+v %v; want it queued for a template", p, err)
+		if p, _ := b.s.PendingOutbound(ctx, conv); len(p) != 1 {
+			t.Fatalf("a late status of the refused send marked the message: %+v", p)
 		}
-		if err := b.s.MarkSent(ctx, p[0].ID, "wamid.T", true); err != nil {
+		// The template's own status, by its reference, finds it even before
+		// the sender records the template's wamid.
+		if err := b.s.ApplyStatus(ctx, domain.StatusUpdate{ChannelMessageID: "wamid.T", OutboundID: out[0].ID, Template: true,
+			Status: domain.StatusSent, Channel: domain.WhatsApp, UserID: "u9"}); err != nil {
 			t.Fatal(err)
 		}
 		if p, _ := b.s.PendingOutbound(ctx, conv); len(p) != 0 {
-			t.Fatalf("the template's send is not recorded: %+v", p)
+			t.Fatalf("the template's status did not find its message: %+v", p)
+		}
+		// The sender's record of the template comes after and keeps its wamid.
+		if err := b.s.MarkSent(ctx, out[0].ID, "wamid.T", true); err != nil {
+			t.Fatal(err)
+		}
+		var got struct {
+			Status, ChannelMessageID string
+		}
+		if err := db.Gorm.Raw("SELECT status, channel_message_id FROM outbound_messages WHERE id = ?", out[0].ID).Scan(&got).Error; err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != string(domain.StatusSent) || got.ChannelMessageID != "wamid.T" {
+			t.Fatalf("the template is recorded as %+v", got)
 		}
 	})
 }
@@ -365,13 +380,33 @@ func TestPartsSentAreRemembered(t *testing.T) {
 		b := setup(t, db, Options{})
 		ctx := t.Context()
 		conv, out := queuedTurn(t, b.s, "u1", 1)
-		if err := b.s.MarkPartsSent(ctx, out[0].ID, 2); err != nil {
+		if err := b.s.MarkPartsSent(ctx, out[0].ID, 2, 3); err != nil {
 			t.Fatal(err)
 		}
-		b.s.MarkPartsSent(ctx, out[0].ID, 1) // never goes back
+		b.s.MarkPartsSent(ctx, out[0].ID, 1, 3) // never goes back
 		p, _ := b.s.PendingOutbound(ctx, conv)
-		if len(p) != 1 || p[0].PartsSent != 2 {
+		if len(p) != 1 || p[0].PartsSent != 2 || p[0].PartsTotal != 3 {
 			t.Fatalf("pending %+v", p)
+		}
+		// Rendered otherwise (a new release splits it in two): the old count
+		// means nothing for it and is replaced.
+		b.s.MarkPartsSent(ctx, out[0].ID, 1, 2)
+		if p, _ := b.s.PendingOutbound(ctx, conv); len(p) != 1 || p[0].PartsSent != 1 || p[0].PartsTotal != 2 {
+			t.Fatalf("after another rendering: %+v", p)
+		}
+		// Once the message is out the count goes: a retry by staff of a
+		// message refused after its last part sends it whole.
+		if err := b.s.MarkSent(ctx, out[0].ID, "wamid.L", false); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.s.ApplyStatus(ctx, domain.StatusUpdate{ChannelMessageID: "wamid.L", Status: domain.StatusFailed, ErrorCode: 131026}); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.s.RetryMessage(ctx, conv, out[0].Seq, domain.AuditEntry{Actor: "sofie", Action: domain.AuditRetryMessage}); err != nil {
+			t.Fatal(err)
+		}
+		if p, _ := b.s.PendingOutbound(ctx, conv); len(p) != 1 || p[0].PartsSent != 0 || p[0].PartsTotal != 0 {
+			t.Fatalf("the retried message would skip parts: %+v", p)
 		}
 	})
 }

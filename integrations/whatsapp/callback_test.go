@@ -68,9 +68,14 @@ func TestStatusReferenceForms(t *testing.T) {
 		if err != nil || len(evs) != 1 || evs[0].Kind != domain.EventStatus {
 			t.Fatalf("%q: %v %+v", c.data, err, evs)
 		}
-		if st := evs[0].Status; st.OutboundID != c.id || st.Part != c.part || st.Parts != c.parts || st.ChannelMessageID != "wamid.X" {
+		if st := evs[0].Status; st.OutboundID != c.id || st.Part != c.part || st.Parts != c.parts || st.ChannelMessageID != "wamid.X" || st.Template {
 			t.Errorf("%q parsed as %+v, want message %d part %d of %d", c.data, st, c.id, c.part, c.parts)
 		}
+	}
+	// A template's reference says so.
+	evs, err := Parse([]byte(statusWith("skybridge:42:t")))
+	if err != nil || len(evs) != 1 || evs[0].Status.OutboundID != 42 || !evs[0].Status.Template || evs[0].Status.Parts != 0 {
+		t.Errorf("template reference parsed as %+v %v", evs, err)
 	}
 }
 

@@ -110,7 +110,7 @@ func (c *Client) Send(ctx context.Context, to domain.Recipient, m domain.Outboun
 		if err := c.post(ctx, body, &resp); err != nil {
 			redactRecipient(err, to)
 			if i > 0 {
-				return "", fmt.Errorf("whatsapp send part %d of %d: %w", i+1, len(bodies), &domain.PartialSend{Sent: i, Err: err})
+				return "", fmt.Errorf("whatsapp send part %d of %d: %w", i+1, len(bodies), &domain.PartialSend{Sent: i, Total: len(bodies), Err: err})
 			}
 			return "", fmt.Errorf("whatsapp send: %w", err)
 		}
@@ -119,7 +119,7 @@ func (c *Client) Send(ctx context.Context, to domain.Recipient, m domain.Outboun
 		}
 		id = resp.Messages[0].ID
 		if mode.PartSent != nil && i+1 < len(bodies) {
-			mode.PartSent(i + 1)
+			mode.PartSent(i+1, len(bodies))
 		}
 	}
 	return id, nil

@@ -421,7 +421,10 @@ func TestSendReportsEachAcceptedPart(t *testing.T) {
 			t.Parallel()
 			g := newGraph(t)
 			var reported []int
-			mode := domain.SendMode{SkipParts: c.skip, PartsTotal: c.total, PartSent: func(sent int) {
+			mode := domain.SendMode{SkipParts: c.skip, PartsTotal: c.total, PartSent: func(sent, total int) {
+				if total != parts {
+					t.Errorf("part %d reported of %d", sent, total)
+				}
 				g.mu.Lock()
 				defer g.mu.Unlock()
 				if sent != len(g.bodies)+c.from {

@@ -210,6 +210,8 @@ func parseStatus(raw json.RawMessage) domain.ChannelEvent {
 	// mid-send by the upgrade may then have a part sent twice, never lost).
 	if id, part, parts, ok := graphapi.ParseReference(s.CallbackData); ok && parts > 0 {
 		ev.Status.OutboundID, ev.Status.Part, ev.Status.Parts = id, part, parts
+	} else if id, ok := graphapi.ParseTemplateReference(s.CallbackData); ok {
+		ev.Status.OutboundID, ev.Status.Template = id, true
 	}
 	ev.UserID, ev.AltUserID = s.RecipientID, s.RecipientUserID
 	if ev.UserID == "" {

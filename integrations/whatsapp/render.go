@@ -86,6 +86,9 @@ func Render(to domain.Recipient, m domain.Outbound, mode domain.SendMode, opt Re
 		// Every part names itself: a status of the last means the whole message
 		// went out, a status of an earlier one only that the parts up to it did.
 		r.CallbackData = graphapi.Reference(m.ID, i+1, len(reqs))
+		if mode.Template != nil {
+			r.CallbackData = graphapi.TemplateReference(m.ID)
+		}
 		b, err := graphapi.Marshal(r)
 		if err != nil {
 			return nil, fmt.Errorf("render whatsapp message: %w", err)
