@@ -15,9 +15,15 @@ import (
 // undelivered stores a WhatsApp conversation whose one reply the platform
 // refused for good, and returns the conversation and the reply's seq.
 func (r *consoleRig) undelivered(user string) (int64, int) {
+	return r.undeliveredOn(domain.WhatsApp, "wamid.u."+user, user, 131026, "Message undeliverable")
+}
+
+// undeliveredOn stores a conversation of user on ch whose one reply is
+// recorded as failed with code and reason.
+func (r *consoleRig) undeliveredOn(ch domain.Channel, inboundID, user string, code int, reason string) (int64, int) {
 	r.t.Helper()
 	ctx := r.t.Context()
-	id, _, err := r.store.Accept(ctx, domain.Inbound{Channel: domain.WhatsApp, ChannelMessageID: "wamid.u." + user, Text: "check in",
+	id, _, err := r.store.Accept(ctx, domain.Inbound{Channel: ch, ChannelMessageID: inboundID, Text: "check in",
 		ReceivedAt: r.clock.Now()}, user)
 	if err != nil {
 		r.t.Fatal(err)
@@ -30,7 +36,10 @@ func (r *consoleRig) undelivered(user string) (int64, int) {
 		r.t.Fatal(err)
 	}
 	out, _ := r.store.PendingOutbound(ctx, id)
-	if err := r.store.MarkUndelivered(ctx, out[0].ID, domain.StatusFailed, 131026, "Message undeliverable"); err != nil {
+	if len(out) != 1 {
+		r.t.Fatalf("pending replies: %+v", out)
+	}
+	if err := r.store.MarkUndelivered(ctx, out[0].ID, domain.StatusFailed, code, reason); err != nil {
 		r.t.Fatal(err)
 	}
 	return id, out[0].Seq
@@ -135,28 +144,7 @@ func TestConsoleRetryAndDismissUndeliveredMessages(t *testing.T) {
 // webChatUndelivered stores a web chat conversation whose one reply is
 // recorded as failed, and returns the conversation and the reply's seq.
 func (r *consoleRig) webChatUndelivered(session string) (int64, int) {
-	r.t.Helper()
-	ctx := r.t.Context()
-	id, _, err := r.store.Accept(ctx, domain.Inbound{Channel: domain.WebChat, ChannelMessageID: "w.u." + session, Text: "check in",
-		ReceivedAt: r.clock.Now()}, session)
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	c, _ := r.store.Conversation(ctx, id)
-	in, _, _ := r.store.NextInbound(ctx, id)
-	c.Flow, c.State, c.ContentVersion, c.Lang = "checkin", "ask_booking", 1, "en"
-	if err := r.store.CommitTurn(ctx, domain.Turn{Conversation: c, InboundID: in.ID, At: r.clock.Now(),
-		Outbound: []domain.Outbound{{Kind: domain.OutText, Text: "Your booking reference, please."}}}); err != nil {
-		r.t.Fatal(err)
-	}
-	out, _ := r.store.PendingOutbound(ctx, id)
-	if len(out) != 1 {
-		r.t.Fatalf("pending web chat replies: %+v", out)
-	}
-	if err := r.store.MarkUndelivered(ctx, out[0].ID, domain.StatusFailed, 0, "rendering failed"); err != nil {
-		r.t.Fatal(err)
-	}
-	return id, out[0].Seq
+	return r.undeliveredOn(domain.WebChat, "w.u."+session, session, 0, "rendering failed")
 }
 
 // TestConsoleWebChatDeadLettersOfferNoSendAgain: a web chat message that did

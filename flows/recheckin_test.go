@@ -291,7 +291,6 @@ func TestRecheckInFailureFallsBackToCheckInAgain(t *testing.T) {
 func TestRecheckInAfterPaidChangeIsIdempotent(t *testing.T) {
 	t.Parallel()
 	h := newRecheckHarness(t, false)
-	ctx := context.Background()
 	tr := h.traveller("paid")
 	// JN7KQP: AMS→EIN tomorrow morning, check-in open, no documents.
 	tr.send("Check in", "intent:check_in")
@@ -312,20 +311,7 @@ func TestRecheckInAfterPaidChangeIsIdempotent(t *testing.T) {
 	ref := h.pay.onlyReference()
 	h.pay.settle(ref)
 
-	// The report's first run: everything happens, nothing is saved.
-	in := domain.Inbound{Channel: domain.WebChat, ChannelMessageID: "payment:evt_1",
-		Payload: fmt.Sprintf("payment:%s:%s", domain.PaymentPaid, ref), ReceivedAt: h.clock.Now()}
-	if _, _, err := h.store.Accept(ctx, in, tr.user); err != nil {
-		t.Fatal(err)
-	}
-	conv, err := h.store.Conversation(ctx, tr.conv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lost, err := h.engine.Turn(ctx, conv, in)
-	if err != nil {
-		t.Fatal(err)
-	}
+	lost := h.loseReportRun(t, tr, ref)
 	if len(lost.Passes) != 1 {
 		t.Fatalf("the lost run issued %d passes, want 1", len(lost.Passes))
 	}
@@ -364,4 +350,26 @@ func TestRecheckInAfterPaidChangeIsIdempotent(t *testing.T) {
 	if len(b.CheckIns) != 1 || b.CheckIns[0].Sequence != 1 {
 		t.Fatalf("check-ins after the change: %+v", b.CheckIns)
 	}
+}
+
+// loseReportRun stores the provider's report that payment ref was made and runs
+// its turn without saving it, as an instance that dies before the commit does:
+// everything happens, nothing is saved. It returns the lost turn.
+func (h *recheckHarness) loseReportRun(t *testing.T, tr *traveller, ref string) domain.Turn {
+	t.Helper()
+	ctx := context.Background()
+	in := domain.Inbound{Channel: domain.WebChat, ChannelMessageID: "payment:evt_1",
+		Payload: fmt.Sprintf("payment:%s:%s", domain.PaymentPaid, ref), ReceivedAt: h.clock.Now()}
+	if _, _, err := h.store.Accept(ctx, in, tr.user); err != nil {
+		t.Fatal(err)
+	}
+	conv, err := h.store.Conversation(ctx, tr.conv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lost, err := h.engine.Turn(ctx, conv, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lost
 }

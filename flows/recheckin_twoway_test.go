@@ -166,34 +166,28 @@ func recheckRequests(t *testing.T, h *recheckHarness) []string {
 // pairing to the airports.
 func TestRecheckInTwoWayOutboundChangedChecksInOnTheNewOutboundOnly(t *testing.T) {
 	t.Parallel()
-	for _, d := range []string{"sqlite", "postgres"} {
-		for _, whole := range []bool{false, true} {
-			t.Run(fmt.Sprintf("%s/whole_itinerary=%v", d, whole), func(t *testing.T) {
-				t.Parallel()
-				h := newTwoWayHarness(t, d == "postgres", whole)
-				tr := h.traveller("twoway-out")
+	eachTwoWay(t, func(t *testing.T, h *recheckHarness) {
+		tr := h.traveller("twoway-out")
 
-				out := changeSegment(t, h, tr, "SB1701", "SB1703")
-				expect(t, out, "checked you in on your new flight too", "Here are your 2 new boarding passes")
-				expectNot(t, out, "couldn't check you in", "SB1702 opens")
-				imgs := passes(out, domain.OutImage)
-				if len(imgs) != 2 {
-					t.Fatalf("want two new passes:\n%s", transcript(out))
-				}
-				for _, u := range imgs {
-					if _, code := h.passOf(t, u); code.Legs[0].Flight != 1703 || code.Legs[0].From != "AMS" || code.Legs[0].To != "GRQ" {
-						t.Fatalf("new pass %+v: want SB1703 AMS→GRQ", code.Legs[0])
-					}
-				}
-				if got, want := checkedIn(t, h), []string{"SB1703 Daan", "SB1703 Eva"}; !slices.Equal(got, want) {
-					t.Fatalf("check-ins after the change: %v, want %v", got, want)
-				}
-				if got := recheckRequests(t, h); !slices.Equal(got, []string{"SB1703"}) {
-					t.Fatalf("check-ins again requested on %v, want on SB1703 only", got)
-				}
-			})
+		out := changeSegment(t, h, tr, "SB1701", "SB1703")
+		expect(t, out, "checked you in on your new flight too", "Here are your 2 new boarding passes")
+		expectNot(t, out, "couldn't check you in", "SB1702 opens")
+		imgs := passes(out, domain.OutImage)
+		if len(imgs) != 2 {
+			t.Fatalf("want two new passes:\n%s", transcript(out))
 		}
-	}
+		for _, u := range imgs {
+			if _, code := h.passOf(t, u); code.Legs[0].Flight != 1703 || code.Legs[0].From != "AMS" || code.Legs[0].To != "GRQ" {
+				t.Fatalf("new pass %+v: want SB1703 AMS→GRQ", code.Legs[0])
+			}
+		}
+		if got, want := checkedIn(t, h), []string{"SB1703 Daan", "SB1703 Eva"}; !slices.Equal(got, want) {
+			t.Fatalf("check-ins after the change: %v, want %v", got, want)
+		}
+		if got := recheckRequests(t, h); !slices.Equal(got, []string{"SB1703"}) {
+			t.Fatalf("check-ins again requested on %v, want on SB1703 only", got)
+		}
+	})
 }
 
 // The same travellers move the return instead, on which nobody was checked in:
@@ -201,27 +195,21 @@ func TestRecheckInTwoWayOutboundChangedChecksInOnTheNewOutboundOnly(t *testing.T
 // outbound stand.
 func TestRecheckInTwoWayReturnChangedChecksInNobody(t *testing.T) {
 	t.Parallel()
-	for _, d := range []string{"sqlite", "postgres"} {
-		for _, whole := range []bool{false, true} {
-			t.Run(fmt.Sprintf("%s/whole_itinerary=%v", d, whole), func(t *testing.T) {
-				t.Parallel()
-				h := newTwoWayHarness(t, d == "postgres", whole)
-				tr := h.traveller("twoway-back")
+	eachTwoWay(t, func(t *testing.T, h *recheckHarness) {
+		tr := h.traveller("twoway-back")
 
-				out := changeSegment(t, h, tr, "SB1702", "SB1704")
-				expectNot(t, out, "checked you in", "couldn't check you in", "new boarding pass", "no longer valid")
-				if got := passes(out, domain.OutImage); len(got) != 0 {
-					t.Fatalf("no pass after a change of a flight nobody was checked in on:\n%s", transcript(out))
-				}
-				if got, want := checkedIn(t, h), []string{"SB1701 Daan", "SB1701 Eva"}; !slices.Equal(got, want) {
-					t.Fatalf("check-ins after the change: %v, want %v", got, want)
-				}
-				if got := recheckRequests(t, h); len(got) != 0 {
-					t.Fatalf("check-ins again requested on %v, want none", got)
-				}
-			})
+		out := changeSegment(t, h, tr, "SB1702", "SB1704")
+		expectNot(t, out, "checked you in", "couldn't check you in", "new boarding pass", "no longer valid")
+		if got := passes(out, domain.OutImage); len(got) != 0 {
+			t.Fatalf("no pass after a change of a flight nobody was checked in on:\n%s", transcript(out))
 		}
-	}
+		if got, want := checkedIn(t, h), []string{"SB1701 Daan", "SB1701 Eva"}; !slices.Equal(got, want) {
+			t.Fatalf("check-ins after the change: %v, want %v", got, want)
+		}
+		if got := recheckRequests(t, h); len(got) != 0 {
+			t.Fatalf("check-ins again requested on %v, want none", got)
+		}
+	})
 }
 
 // The outbound of the day return moves to a dearer flight, so the change is made
@@ -233,80 +221,74 @@ func TestRecheckInTwoWayReturnChangedChecksInNobody(t *testing.T) {
 // airports.
 func TestRecheckInTwoWayPaidChangeChecksInOnTheNewOutbound(t *testing.T) {
 	t.Parallel()
+	eachTwoWay(t, func(t *testing.T, h *recheckHarness) {
+		tr := h.traveller("twoway-paid")
+
+		var f domain.Flight
+		for _, s := range h.booking(t, "VS2GRQ").Segments {
+			if s.Flight.Number.String() == "SB1701" {
+				f = s.Flight
+			}
+		}
+		tr.send("Change flight", "intent:change_flight")
+		expect(t, tr.say("VS2GRQ Visser"), "SB1701", "SB1702")
+		tr.tapTitle("SB1701")
+		expect(t, tr.say(f.Departure.In(f.Origin.Location).Format("2 January 2006")), "SB1705")
+		expect(t, tr.tapTitle("SB1705"), "You chose")
+		out := tr.tap("yes")
+		expect(t, out, "Please pay")
+		expectNot(t, out, "is changed")
+		ref := h.pay.onlyReference()
+		h.pay.settle(ref)
+
+		lost := h.loseReportRun(t, tr, ref)
+		if len(lost.Passes) != 2 {
+			t.Fatalf("the lost run issued %d passes, want 2", len(lost.Passes))
+		}
+		// The retry replays the reissue and the check-in request.
+		out, err := tr.process()
+		if err != nil {
+			t.Fatal(err)
+		}
+		expect(t, out, "is changed", "SB1705", "checked you in on your new flight too", "Here are your 2 new boarding passes")
+		expectNot(t, out, "couldn't check you in", "SB1702 opens")
+		imgs := passes(out, domain.OutImage)
+		if len(imgs) != 2 {
+			t.Fatalf("want two new passes:\n%s", transcript(out))
+		}
+		for _, u := range imgs {
+			if _, code := h.passOf(t, u); code.Legs[0].Flight != 1705 || code.Legs[0].From != "AMS" || code.Legs[0].To != "GRQ" {
+				t.Fatalf("new pass %+v: want SB1705 AMS→GRQ", code.Legs[0])
+			}
+		}
+
+		// The provider reports the payment again: nothing more happens.
+		out, err = tr.paymentReport("evt_2", domain.PaymentPaid, ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		expectNot(t, out, "checked you in", "is changed", "couldn't check you in")
+		if got := passes(out, domain.OutImage); len(got) != 0 {
+			t.Fatalf("a replayed report sent passes again:\n%s", transcript(out))
+		}
+		if got, want := checkedIn(t, h), []string{"SB1705 Daan", "SB1705 Eva"}; !slices.Equal(got, want) {
+			t.Fatalf("check-ins after the change: %v, want %v", got, want)
+		}
+		if got := recheckRequests(t, h); !slices.Equal(got, []string{"SB1705"}) {
+			t.Fatalf("check-ins again requested on %v, want once on SB1705", got)
+		}
+	})
+}
+
+// eachTwoWay runs body on the day return on both databases, with the booking
+// system naming which flights replaced which and with it leaving the pairing to
+// the airports (listing every remaining flight as new).
+func eachTwoWay(t *testing.T, body func(t *testing.T, h *recheckHarness)) {
 	for _, d := range []string{"sqlite", "postgres"} {
 		for _, whole := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s/whole_itinerary=%v", d, whole), func(t *testing.T) {
 				t.Parallel()
-				h := newTwoWayHarness(t, d == "postgres", whole)
-				ctx := context.Background()
-				tr := h.traveller("twoway-paid")
-
-				var f domain.Flight
-				for _, s := range h.booking(t, "VS2GRQ").Segments {
-					if s.Flight.Number.String() == "SB1701" {
-						f = s.Flight
-					}
-				}
-				tr.send("Change flight", "intent:change_flight")
-				expect(t, tr.say("VS2GRQ Visser"), "SB1701", "SB1702")
-				tr.tapTitle("SB1701")
-				expect(t, tr.say(f.Departure.In(f.Origin.Location).Format("2 January 2006")), "SB1705")
-				expect(t, tr.tapTitle("SB1705"), "You chose")
-				out := tr.tap("yes")
-				expect(t, out, "Please pay")
-				expectNot(t, out, "is changed")
-				ref := h.pay.onlyReference()
-				h.pay.settle(ref)
-
-				// The report's first run: everything happens, nothing is saved.
-				in := domain.Inbound{Channel: domain.WebChat, ChannelMessageID: "payment:evt_1",
-					Payload: fmt.Sprintf("payment:%s:%s", domain.PaymentPaid, ref), ReceivedAt: h.clock.Now()}
-				if _, _, err := h.store.Accept(ctx, in, tr.user); err != nil {
-					t.Fatal(err)
-				}
-				conv, err := h.store.Conversation(ctx, tr.conv)
-				if err != nil {
-					t.Fatal(err)
-				}
-				lost, err := h.engine.Turn(ctx, conv, in)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if len(lost.Passes) != 2 {
-					t.Fatalf("the lost run issued %d passes, want 2", len(lost.Passes))
-				}
-				// The retry replays the reissue and the check-in request.
-				out, err = tr.process()
-				if err != nil {
-					t.Fatal(err)
-				}
-				expect(t, out, "is changed", "SB1705", "checked you in on your new flight too", "Here are your 2 new boarding passes")
-				expectNot(t, out, "couldn't check you in", "SB1702 opens")
-				imgs := passes(out, domain.OutImage)
-				if len(imgs) != 2 {
-					t.Fatalf("want two new passes:\n%s", transcript(out))
-				}
-				for _, u := range imgs {
-					if _, code := h.passOf(t, u); code.Legs[0].Flight != 1705 || code.Legs[0].From != "AMS" || code.Legs[0].To != "GRQ" {
-						t.Fatalf("new pass %+v: want SB1705 AMS→GRQ", code.Legs[0])
-					}
-				}
-
-				// The provider reports the payment again: nothing more happens.
-				out, err = tr.paymentReport("evt_2", domain.PaymentPaid, ref)
-				if err != nil {
-					t.Fatal(err)
-				}
-				expectNot(t, out, "checked you in", "is changed", "couldn't check you in")
-				if got := passes(out, domain.OutImage); len(got) != 0 {
-					t.Fatalf("a replayed report sent passes again:\n%s", transcript(out))
-				}
-				if got, want := checkedIn(t, h), []string{"SB1705 Daan", "SB1705 Eva"}; !slices.Equal(got, want) {
-					t.Fatalf("check-ins after the change: %v, want %v", got, want)
-				}
-				if got := recheckRequests(t, h); !slices.Equal(got, []string{"SB1705"}) {
-					t.Fatalf("check-ins again requested on %v, want once on SB1705", got)
-				}
+				body(t, newTwoWayHarness(t, d == "postgres", whole))
 			})
 		}
 	}

@@ -1,22 +1,14 @@
 package messenger
 
 import (
-	"context"
 	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/skybridge/skybridge/api"
 	"github.com/skybridge/skybridge/domain"
-	"github.com/skybridge/skybridge/flows"
 	"github.com/skybridge/skybridge/integrations/database"
 	"github.com/skybridge/skybridge/integrations/dbtest"
 	"github.com/skybridge/skybridge/integrations/graphfake"
-	"github.com/skybridge/skybridge/integrations/store"
 )
 
 const (
@@ -112,82 +104,21 @@ func TestEchoMarksQueuedMessageSentOnlyFromOurApp(t *testing.T) {
 
 func echoReachesStore(t *testing.T, db *database.DB, fakeApp, ourAppID string, wantSent bool) {
 	ctx := t.Context()
-	const (
-		secret = "echo-app-secret"
-		psid   = "7000000000000042"
-	)
-	sealer, err := domain.NewSealer(domain.NewKey("echo-test"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.New(db, sealer, nil, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(st.Close)
-
-	// A traveller wrote; the reply is queued, with our outbound id.
-	conv, _, err := st.AcceptEvent(ctx, domain.ChannelEvent{Kind: domain.EventMessage, UserID: psid,
-		Inbound: domain.Inbound{Channel: domain.Messenger, ChannelMessageID: "m_in_1", Text: "my seat?", ReceivedAt: time.Now()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cv, err := st.Conversation(ctx, conv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.CommitTurn(ctx, domain.Turn{Conversation: cv,
-		Outbound: []domain.Outbound{{Kind: domain.OutText, Text: "Your seat is 14C.", Purpose: "reply"}}}); err != nil {
-		t.Fatal(err)
-	}
-	pending, err := st.PendingOutbound(ctx, conv)
-	if err != nil || len(pending) != 1 || pending[0].ID <= 0 {
-		t.Fatalf("queued: %+v %v", pending, err)
-	}
-
-	// Our webhook endpoint: signature first, then the echo is applied like a
-	// stored webhook body.
-	parse := Parser{AppID: ourAppID}.Parse
-	inbox := flows.NewInbox(st, map[domain.Channel]flows.Parser{domain.Messenger: parse},
-		map[domain.Channel]string{domain.Messenger: graphfake.DefaultPageID}, nil)
-	applied := make(chan error, 8)
-	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		if !api.ValidSignature(secret, body, r.Header.Get("X-Hub-Signature-256")) {
-			http.Error(w, "invalid signature", http.StatusUnauthorized)
-			return
-		}
-		if strings.Contains(string(body), `"is_echo":true`) {
-			applied <- inbox.Apply(context.Background(), domain.Messenger, body)
-		}
-		_, _ = io.WriteString(w, "EVENT_RECEIVED")
-	}))
-	t.Cleanup(hook.Close)
-
-	fake := graphfake.New(graphfake.Config{AppID: fakeApp, PageToken: "page-token",
-		StatusWebhooks: []graphfake.StatusWebhook{{Channel: graphfake.Messenger, URL: hook.URL, AppSecret: secret, RetryFor: -1}}})
-	if err := fake.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(fake.Close)
-
-	client := New(Config{BaseURL: fake.URL(), PageID: graphfake.DefaultPageID, PageToken: "page-token", PublicBaseURL: testBase})
-	mid, err := client.Send(ctx, domain.Recipient{UserID: psid, Lang: "en"}, pending[0], domain.SendMode{})
+	const psid = "7000000000000042"
+	// A traveller wrote; the reply is queued, with our outbound id. Echoes
+	// reach our webhook endpoint, signature first, and are applied like
+	// stored webhook bodies.
+	r := newEchoRig(t, db, fakeApp, ourAppID)
+	conv, queued := r.queueReply(t, psid, "Your seat is 14C.")
+	mid, err := r.client().Send(ctx, domain.Recipient{UserID: psid, Lang: "en"}, queued, domain.SendMode{})
 	if err != nil || mid == "" {
 		t.Fatalf("send: %q %v", mid, err)
 	}
-	select {
-	case err := <-applied:
-		if err != nil {
-			t.Fatalf("apply echo: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("no echo reached the webhook")
-	}
+	r.waitEchoes(t, 1)
 
 	// Delivery never recorded the send (as if the instance died): only the echo
 	// can have marked it.
-	got, err := st.OutboundAfter(ctx, conv, 0, 10)
+	got, err := r.st.OutboundAfter(ctx, conv, 0, 10)
 	if err != nil || len(got) != 1 {
 		t.Fatalf("outbound: %+v %v", got, err)
 	}
@@ -197,7 +128,7 @@ func echoReachesStore(t *testing.T, db *database.DB, fakeApp, ourAppID string, w
 		}
 		return
 	}
-	if still, err := st.PendingOutbound(ctx, conv); err != nil || len(still) != 1 || still[0].ID != pending[0].ID {
+	if still, err := r.st.PendingOutbound(ctx, conv); err != nil || len(still) != 1 || still[0].ID != queued.ID {
 		t.Fatalf("another app's echo: %d queued (%v), status %s: it marked our message", len(still), err, got[0].Status)
 	}
 	if got[0].ChannelMessageID != "" {

@@ -30,7 +30,7 @@ func TestEchoOfAnEarlyPartSparesItOnRetry(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		const psid = "7000000000000077"
 		ctx := t.Context()
-		r := newEchoRig(t, db)
+		r := newEchoRig(t, db, graphfake.DefaultAppID, graphfake.DefaultAppID)
 		conv, m := r.queueReply(t, psid, longText())
 
 		// The first attempt: part 1 is accepted, then the sender dies before
@@ -77,7 +77,7 @@ func TestEchoOfAnEarlyPartCountsOnlyForTheTraveller(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := t.Context()
-		r := newEchoRig(t, db)
+		r := newEchoRig(t, db, graphfake.DefaultAppID, graphfake.DefaultAppID)
 		conv, m := r.queueReply(t, "7000000000000078", longText())
 		r.queueReply(t, "7000000000000079", longText())
 		inbox := flows.NewInbox(r.st, map[domain.Channel]flows.Parser{domain.Messenger: Parser{AppID: ourApp}.Parse}, nil, nil)
@@ -122,6 +122,8 @@ func TestEchoOfAnEarlyPartCountsOnlyForTheTraveller(t *testing.T) {
 
 // echoRig is a real store, a fake Graph API whose echoes reach a signed webhook
 // endpoint that applies them through the inbox, and an engine for delivery.
+// fakeApp is the app id the fake puts in its echoes; ourApp the one the parser
+// takes for ours (SKYBRIDGE_MESSENGER_APP_ID, "" for none).
 type echoRig struct {
 	st     *store.Store
 	engine *flows.Engine
@@ -130,7 +132,7 @@ type echoRig struct {
 	seen   int // echoes applied so far
 }
 
-func newEchoRig(t *testing.T, db *database.DB) *echoRig {
+func newEchoRig(t *testing.T, db *database.DB, fakeApp, ourApp string) *echoRig {
 	t.Helper()
 	const secret = "echo-parts-secret"
 	sealer, err := domain.NewSealer(domain.NewKey("echo-parts"))
@@ -155,7 +157,7 @@ func newEchoRig(t *testing.T, db *database.DB) *echoRig {
 		t.Fatal(err)
 	}
 	r := &echoRig{st: st, engine: engine, echoes: make(chan error, 16)}
-	inbox := flows.NewInbox(st, map[domain.Channel]flows.Parser{domain.Messenger: Parser{AppID: graphfake.DefaultAppID}.Parse},
+	inbox := flows.NewInbox(st, map[domain.Channel]flows.Parser{domain.Messenger: Parser{AppID: ourApp}.Parse},
 		map[domain.Channel]string{domain.Messenger: graphfake.DefaultPageID}, nil)
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		body, _ := io.ReadAll(req.Body)
@@ -169,7 +171,7 @@ func newEchoRig(t *testing.T, db *database.DB) *echoRig {
 		_, _ = io.WriteString(w, "EVENT_RECEIVED")
 	}))
 	t.Cleanup(hook.Close)
-	r.fake = graphfake.New(graphfake.Config{PageToken: "page-token",
+	r.fake = graphfake.New(graphfake.Config{AppID: fakeApp, PageToken: "page-token",
 		StatusWebhooks: []graphfake.StatusWebhook{{Channel: graphfake.Messenger, URL: hook.URL, AppSecret: secret, RetryFor: -1, Delay: time.Millisecond}}})
 	if err := r.fake.Start(); err != nil {
 		t.Fatal(err)

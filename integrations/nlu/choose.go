@@ -18,10 +18,12 @@ func (h heldOuts) chooseEachThreshold(base Thresholds, minPrecision float64) Thr
 		}
 		th.PerIntent[in] = thresholdGrid[len(thresholdGrid)-1]
 		for j := len(thresholdGrid) - 1; j >= 0; j-- {
+			// Only this intent can be answered among the transactional ones.
+			alone := Thresholds{Intent: th.Intent, Transactional: 1.01, PerIntent: map[domain.Intent]float64{in: thresholdGrid[j]}}
 			var answers Tally
 			for _, e := range h {
 				u := e.u
-				e.r.apply(&u, Thresholds{Intent: th.Intent, Transactional: 1.01, PerIntent: map[domain.Intent]float64{in: thresholdGrid[j]}})
+				e.r.apply(&u, alone)
 				if u.Intent == in {
 					answers.add(e.Intent == in)
 				}
